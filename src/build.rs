@@ -1,0 +1,190 @@
+//! One build, start to end: load → model → render → write.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant as Clock};
+
+use crate::config::Config;
+use crate::content::{self, Scope};
+use crate::diagnostic::{self, Diagnostic};
+use crate::markdown::Markdown;
+use crate::output::{self, WriteError};
+use crate::render::{self, OutputFile, Progress};
+use crate::site::{Gate, GateStats, Site};
+use crate::theme::Theme;
+use crate::time;
+
+/// Validated options of a build (the `build` and `check` commands).
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The site root, holding site.yaml and content/.
+    pub root: PathBuf,
+    /// The output folder; `root/output` when `None`.
+    pub out: Option<PathBuf>,
+    pub scope: Scope,
+    /// `--now`, as written; the current time when `None`.
+    pub now: Option<String>,
+    pub drafts: bool,
+    pub base_url: Option<String>,
+}
+
+impl BuildOptions {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        BuildOptions {
+            root: root.into(),
+            out: None,
+            scope: Scope::Public,
+            now: None,
+            drafts: false,
+            base_url: None,
+        }
+    }
+
+    pub fn out_dir(&self) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| self.root.join("output"))
+    }
+}
+
+/// A site rendered in memory.
+pub struct Rendered {
+    pub site: Site,
+    pub files: Vec<OutputFile>,
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+/// What a finished build reports.
+#[derive(Debug)]
+pub struct BuildReport {
+    pub stats: GateStats,
+    pub files: usize,
+    pub out: PathBuf,
+    pub now: time::Instant,
+    pub timings: Vec<(&'static str, Duration)>,
+    pub total: Duration,
+}
+
+/// Why a build failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// Problems in the site's files; nothing was written.
+    #[error("发现 {} 个问题，未生成网站，原有的输出保持不变", .0.len())]
+    Content(Vec<Diagnostic>),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// Loads, models and renders the site without writing anything.
+pub fn render_site(
+    opts: &BuildOptions,
+    progress: &dyn Progress,
+) -> Result<Rendered, Vec<Diagnostic>> {
+    let mut timings = Vec::new();
+    let mut clock = Clock::now();
+    let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, Duration)>| {
+        timings.push((name, clock.elapsed()));
+        clock = Clock::now();
+    };
+    let mut config = Config::load(&opts.root)?;
+    if let Some(url) = &opts.base_url {
+        config.set_base_url(url).map_err(|m| {
+            vec![
+                Diagnostic::error("--base-url", m)
+                    .hint("写成以 http:// 或 https:// 开头的完整网址"),
+            ]
+        })?;
+    }
+    let now = match &opts.now {
+        None => time::now(config.timezone),
+        Some(text) => time::parse(text, config.timezone).ok_or_else(|| {
+            vec![
+                Diagnostic::error("--now", format!("无法识别的时间 “{text}”"))
+                    .hint("写成 2026-11-21T12:00:00+08:00、2026-11-21 12:00 或 2026-11-21"),
+            ]
+        })?,
+    };
+    let theme = Theme::load(&opts.root, &config);
+    lap("配置与主题", &mut timings);
+    progress.start("读取内容", 0);
+    let (content, mut diags) = content::load(&opts.root, config.timezone);
+    progress.finish();
+    lap("读取内容", &mut timings);
+    let theme = match theme {
+        Ok(t) => Some(t),
+        Err(d) => {
+            diags.extend(d);
+            None
+        }
+    };
+    let gate = Gate {
+        scope: opts.scope,
+        now,
+        drafts: opts.drafts,
+    };
+    let md = Markdown::new(!config.markdown.unsafe_html, config.markdown.highlight);
+    let site = match Site::build(&opts.root, config, content, gate, &md) {
+        Ok(site) if diags.is_empty() => site,
+        Ok(_) => return Err(finish(diags)),
+        Err(d) => {
+            diags.extend(d);
+            return Err(finish(diags));
+        }
+    };
+    lap("建立模型与 Markdown", &mut timings);
+    let files =
+        render::render(&site, theme.as_ref().expect("theme loaded"), progress).map_err(finish)?;
+    lap("渲染页面", &mut timings);
+    Ok(Rendered {
+        site,
+        files,
+        timings,
+    })
+}
+
+fn finish(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diagnostic::sort(&mut diags);
+    diags.dedup();
+    diags
+}
+
+/// Builds the site and replaces the output folder when everything succeeded.
+pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport, BuildError> {
+    let start = Clock::now();
+    let out = opts.out_dir();
+    check_out_dir(&opts.root, &out).map_err(|d| BuildError::Content(vec![d]))?;
+    let Rendered {
+        site,
+        files,
+        mut timings,
+    } = render_site(opts, progress).map_err(BuildError::Content)?;
+    let clock = Clock::now();
+    progress.start("写入文件", 0);
+    output::write(&out, &opts.root, &files)?;
+    progress.finish();
+    timings.push(("写入文件", clock.elapsed()));
+    Ok(BuildReport {
+        stats: site.stats,
+        files: files.len(),
+        out,
+        now: site.gate.now,
+        timings,
+        total: start.elapsed(),
+    })
+}
+
+/// Refuses output folders whose replacement would destroy the site itself.
+fn check_out_dir(root: &Path, out: &Path) -> Result<(), Diagnostic> {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let (root, out) = (abs(root), abs(out));
+    let protected = ["content", "themes", "static", "site.yaml", "src", ".git"];
+    let bad = root.starts_with(&out) || protected.iter().any(|p| out.starts_with(root.join(p)));
+    if bad {
+        return Err(Diagnostic::error(
+            "--out",
+            format!(
+                "不能把网站输出到 “{}”：这会覆盖站点自身的文件",
+                out.display()
+            ),
+        )
+        .hint("输出到单独的文件夹，例如站点根目录下的 output/"));
+    }
+    Ok(())
+}

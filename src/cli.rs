@@ -1,0 +1,132 @@
+//! Command-line arguments (Chinese help) → validated options.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::build::BuildOptions;
+use crate::content::Scope;
+
+const HELP_TEMPLATE: &str =
+    "{before-help}{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dangjian",
+    version,
+    about = "dangjian：党建网站生成器——把 Markdown 写的党建动态、通知公告、学习园地和党务公开生成静态网站",
+    help_template = HELP_TEMPLATE,
+    subcommand_help_heading = "命令",
+    next_help_heading = "选项",
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// 显示帮助
+    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help, global = true)]
+    help: Option<bool>,
+    /// 显示版本
+    #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 生成网站到输出文件夹（默认 output/）
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Build(BuildArgs),
+    /// 检查全部内容并列出所有问题，不写入任何文件
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ScopeArg {
+    /// 只发布公开内容（对外网站）
+    Public,
+    /// 另加党内内容（党员内网）
+    Party,
+    /// 另加本单位内容（本单位内网）
+    Unit,
+}
+
+#[derive(Debug, Args)]
+pub struct SiteArgs {
+    /// 站点根目录（含 site.yaml 和 content/）
+    #[arg(long, value_name = "目录", default_value = ".")]
+    pub root: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// 输出文件夹（默认为站点根目录下的 output/）
+    #[arg(long, value_name = "目录")]
+    pub out: Option<PathBuf>,
+    /// 发布范围：public 公开、party 党内、unit 本单位
+    #[arg(long, value_enum, default_value = "public", value_name = "范围")]
+    pub scope: ScopeArg,
+    /// 以此时间为准判断定时发布与过期，如 2026-11-21T12:00:00+08:00 或 "2026-11-21 12:00"
+    #[arg(long, value_name = "时间")]
+    pub now: Option<String>,
+    /// 同时发布草稿（draft: true）
+    #[arg(long)]
+    pub drafts: bool,
+    /// 覆盖 site.yaml 中的 base_url
+    #[arg(long, value_name = "网址")]
+    pub base_url: Option<String>,
+    /// 显示各阶段用时
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// 以 JSON 输出问题列表
+    #[arg(long)]
+    pub json: bool,
+    /// 以此时间为准检查（同 build）
+    #[arg(long, value_name = "时间")]
+    pub now: Option<String>,
+}
+
+impl From<ScopeArg> for Scope {
+    fn from(s: ScopeArg) -> Scope {
+        match s {
+            ScopeArg::Public => Scope::Public,
+            ScopeArg::Party => Scope::Party,
+            ScopeArg::Unit => Scope::Unit,
+        }
+    }
+}
+
+impl BuildArgs {
+    pub fn options(&self) -> BuildOptions {
+        BuildOptions {
+            root: self.site.root.clone(),
+            out: self.out.clone(),
+            scope: self.scope.into(),
+            now: self.now.clone(),
+            drafts: self.drafts,
+            base_url: self.base_url.clone(),
+        }
+    }
+}
+
+impl CheckArgs {
+    /// `check` looks at everything an intranet build with drafts would publish.
+    pub fn options(&self) -> BuildOptions {
+        BuildOptions {
+            scope: Scope::Unit,
+            drafts: true,
+            now: self.now.clone(),
+            ..BuildOptions::new(self.site.root.clone())
+        }
+    }
+}

@@ -1,0 +1,486 @@
+//! Front matter: splitting a Markdown file and reading its YAML.
+//!
+//! Parsers take text, not files, so they are easy to test and fuzz.
+//! Every line number reported is a line of the `.md` file.
+
+use serde::{Deserialize, Serialize};
+use serde_yaml::Value;
+
+use super::Kind;
+use crate::diagnostic::{Diagnostic, unknown_name_hint, yaml_message};
+use crate::yaml;
+
+/// A Markdown file cut into its YAML block and its body.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Split<'a> {
+    pub yaml: &'a str,
+    /// 1-based file line of the first YAML line.
+    pub yaml_line: usize,
+    pub body: &'a str,
+    /// 1-based file line of the first body line.
+    pub body_line: usize,
+}
+
+/// Why a file could not be split.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SplitError {
+    /// The file does not start with `---`.
+    Missing,
+    /// The opening `---` has no closing `---`.
+    Unclosed,
+}
+
+/// Splits `---\n yaml \n---\n body`. A UTF-8 BOM and CRLF line ends are accepted.
+pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.split_inclusive('\n');
+    let first = lines.next().ok_or(SplitError::Missing)?;
+    if first.trim_end() != "---" {
+        return Err(SplitError::Missing);
+    }
+    let yaml_start = first.len();
+    let mut offset = yaml_start;
+    for (i, line) in lines.enumerate() {
+        let trimmed = line.trim_end();
+        if trimmed == "---" || trimmed == "..." {
+            let body_start = offset + line.len();
+            return Ok(Split {
+                yaml: &text[yaml_start..offset],
+                yaml_line: 2,
+                body: &text[body_start..],
+                body_line: i + 3,
+            });
+        }
+        offset += line.len();
+    }
+    Err(SplitError::Unclosed)
+}
+
+/// Who may read an item. Ordered: a build at one scope publishes every
+/// item whose scope is at or below it.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// 公开
+    #[default]
+    Public,
+    /// 党内
+    Party,
+    /// 本单位
+    Unit,
+}
+
+impl Scope {
+    pub fn label(self) -> &'static str {
+        match self {
+            Scope::Public => "公开",
+            Scope::Party => "党内",
+            Scope::Unit => "本单位",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    #[default]
+    Normal,
+    Important,
+    Urgent,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AfterPeriod {
+    #[default]
+    Keep,
+    Archive,
+    Withdraw,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    pub path: String,
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Period {
+    pub start: Value,
+    pub end: Option<Value>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    pub name: String,
+    pub gender: Option<String>,
+    pub age: Option<u32>,
+    pub education: Option<String>,
+    pub stage: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meeting {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub held_at: Option<Value>,
+    pub expected: Option<u32>,
+    pub present: Option<u32>,
+    pub topic: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuizQuestion {
+    pub question: String,
+    #[serde(default)]
+    pub options: Vec<String>,
+    pub answer: Value,
+    pub explanation: Option<String>,
+}
+
+/// Everything an item's front matter may say. Which fields a kind accepts is
+/// decided by [`known_fields`]; the rest stay at their defaults.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct FrontMatter {
+    pub title: Option<String>,
+    pub date: Option<Value>,
+    pub updated: Option<Value>,
+    pub summary: Option<String>,
+    pub author: Option<String>,
+    pub branch: Option<String>,
+    pub tags: Vec<String>,
+    pub draft: bool,
+    pub scope: Scope,
+    pub slug: Option<String>,
+    pub cover: Option<String>,
+    pub cover_alt: Option<String>,
+    pub aliases: Vec<String>,
+    // notice
+    pub expires: Option<Value>,
+    pub pinned: bool,
+    pub level: Level,
+    pub attachments: Vec<Attachment>,
+    // disclosure
+    pub category: Option<String>,
+    pub period: Option<Period>,
+    pub contact: Option<String>,
+    pub doc_number: Option<String>,
+    pub issuer: Option<String>,
+    pub after_period: AfterPeriod,
+    pub persons: Vec<Person>,
+    pub meeting: Option<Meeting>,
+    // lesson
+    pub order: Option<u32>,
+    pub duration: Option<u32>,
+    pub audio: Option<String>,
+    pub video: Option<String>,
+    pub objectives: Vec<String>,
+    pub required: bool,
+    pub quiz: Vec<QuizQuestion>,
+    // news
+    pub source: Option<String>,
+    pub photographer: Option<String>,
+}
+
+/// Front matter of an `_index.md` (a section, a course, or the home page).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SectionFrontMatter {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub sort: Option<SortBy>,
+    pub pagination: Option<usize>,
+    pub order: Option<u32>,
+    pub cover: Option<String>,
+    pub cover_alt: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortBy {
+    #[default]
+    Date,
+    Title,
+    Order,
+}
+
+const COMMON_FIELDS: &[&str] = &[
+    "title",
+    "date",
+    "updated",
+    "summary",
+    "author",
+    "branch",
+    "tags",
+    "draft",
+    "scope",
+    "slug",
+    "cover",
+    "cover_alt",
+    "aliases",
+];
+const NOTICE_FIELDS: &[&str] = &["expires", "pinned", "level", "attachments"];
+const DISCLOSURE_FIELDS: &[&str] = &[
+    "category",
+    "period",
+    "contact",
+    "doc_number",
+    "issuer",
+    "after_period",
+    "persons",
+    "meeting",
+];
+const LESSON_FIELDS: &[&str] = &[
+    "order",
+    "duration",
+    "audio",
+    "video",
+    "objectives",
+    "required",
+    "quiz",
+];
+const NEWS_FIELDS: &[&str] = &["source", "photographer"];
+const SECTION_FIELDS: &[&str] = &[
+    "title",
+    "description",
+    "sort",
+    "pagination",
+    "order",
+    "cover",
+    "cover_alt",
+];
+
+/// The fields an item of `kind` accepts.
+pub fn known_fields(kind: Kind) -> Vec<&'static str> {
+    let extra: &[&str] = match kind {
+        Kind::News => NEWS_FIELDS,
+        Kind::Notice => NOTICE_FIELDS,
+        Kind::Lesson => LESSON_FIELDS,
+        Kind::Disclosure => DISCLOSURE_FIELDS,
+        Kind::Page => &[],
+    };
+    COMMON_FIELDS.iter().chain(extra).copied().collect()
+}
+
+fn kind_of_field(field: &str) -> Option<Kind> {
+    [
+        (Kind::Notice, NOTICE_FIELDS),
+        (Kind::Disclosure, DISCLOSURE_FIELDS),
+        (Kind::Lesson, LESSON_FIELDS),
+        (Kind::News, NEWS_FIELDS),
+    ]
+    .into_iter()
+    .find(|(_, fields)| fields.contains(&field))
+    .map(|(k, _)| k)
+}
+
+/// The YAML of a file, parsed and checked against the fields of its kind.
+pub struct Parsed<'a, T> {
+    pub meta: T,
+    /// The raw YAML, for finding the line of a field.
+    pub yaml: &'a str,
+    pub yaml_line: usize,
+    pub body: &'a str,
+    pub body_line: usize,
+}
+
+impl<T> Parsed<'_, T> {
+    /// The file line where `field:` is written, if it is.
+    pub fn field_line(&self, field: &str) -> Option<usize> {
+        yaml::key_line(self.yaml, field, 1).map(|l| l + self.yaml_line - 1)
+    }
+}
+
+/// Parses an item's front matter; `path` is only used in diagnostics.
+pub fn parse_item<'a>(
+    path: &std::path::Path,
+    text: &'a str,
+    kind: Kind,
+) -> Result<Parsed<'a, FrontMatter>, Vec<Diagnostic>> {
+    parse(path, text, &known_fields(kind), |field| {
+        kind_of_field(field).map(|k| format!("字段 “{field}” 只能用于{}", k.label()))
+    })
+}
+
+/// Parses the front matter of an `_index.md`.
+pub fn parse_section<'a>(
+    path: &std::path::Path,
+    text: &'a str,
+) -> Result<Parsed<'a, SectionFrontMatter>, Vec<Diagnostic>> {
+    parse(path, text, SECTION_FIELDS, |_| None)
+}
+
+fn parse<'a, T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+    text: &'a str,
+    known: &[&str],
+    misplaced: impl Fn(&str) -> Option<String>,
+) -> Result<Parsed<'a, T>, Vec<Diagnostic>> {
+    let split =
+        split(text).map_err(|e| {
+            let (line, msg) = match e {
+                SplitError::Missing => (1, "文件开头缺少 front matter（以 --- 开始的信息块）"),
+                SplitError::Unclosed => (1, "front matter 没有结束行 ---"),
+            };
+            vec![Diagnostic::error(path, msg).line(line).hint(
+                "文件应以 --- 开头，接着写 title: 和 date: 等字段，再以 --- 结束，然后才是正文",
+            )]
+        })?;
+    let at = |err: &serde_yaml::Error| yaml::error_line(err).map(|l| l + split.yaml_line - 1);
+    let value: Value = serde_yaml::from_str(split.yaml).map_err(|e| {
+        vec![
+            Diagnostic::error(path, yaml_message(&e))
+                .at_line(at(&e))
+                .hint("检查冒号后是否有空格、缩进是否对齐、引号是否成对"),
+        ]
+    })?;
+    let map = match value {
+        Value::Mapping(m) => m,
+        Value::Null => Default::default(),
+        _ => {
+            return Err(vec![
+                Diagnostic::error(path, "front matter 应是 “字段: 值” 的形式")
+                    .line(split.yaml_line),
+            ]);
+        }
+    };
+    let unknown: Vec<Diagnostic> = yaml::unknown_keys(&map, known, split.yaml, 1)
+        .into_iter()
+        .map(|u| {
+            let line = u.line.map(|l| l + split.yaml_line - 1);
+            let (msg, hint) = match misplaced(&u.key) {
+                Some(msg) => (
+                    msg,
+                    "请删除这个字段，或把文件放到对应的栏目文件夹".to_string(),
+                ),
+                None => ("未知字段".to_string(), unknown_name_hint(&u.key, known)),
+            };
+            Diagnostic::error(path, msg)
+                .at_line(line)
+                .field(u.key)
+                .hint(hint)
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(unknown);
+    }
+    let meta: T = serde_yaml::from_str(split.yaml).map_err(|e| {
+        let line = at(&e);
+        let field = line
+            .and_then(|l| text.lines().nth(l - 1))
+            .and_then(|l| l.trim_start().trim_start_matches("- ").split_once(':'))
+            .map(|(k, _)| k.trim().to_string());
+        let mut d = Diagnostic::error(path, yaml_message(&e)).at_line(line);
+        d.field = field;
+        vec![d]
+    })?;
+    Ok(Parsed {
+        meta,
+        yaml: split.yaml,
+        yaml_line: split.yaml_line,
+        body: split.body,
+        body_line: split.body_line,
+    })
+}
+
+/// A scalar YAML value as text (dates may be written unquoted).
+pub fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn splits_yaml_and_body_with_lines() {
+        let s = split("---\ntitle: a\ndate: 2026-01-01\n---\n正文\n").unwrap();
+        assert_eq!(s.yaml, "title: a\ndate: 2026-01-01\n");
+        assert_eq!(s.yaml_line, 2);
+        assert_eq!(s.body, "正文\n");
+        assert_eq!(s.body_line, 5);
+    }
+
+    #[test]
+    fn split_accepts_bom_and_crlf() {
+        let s = split("\u{feff}---\r\ntitle: a\r\n---\r\nbody").unwrap();
+        assert_eq!(s.yaml, "title: a\r\n");
+        assert_eq!(s.body, "body");
+    }
+
+    #[test]
+    fn split_errors() {
+        assert_eq!(split("title: a\n"), Err(SplitError::Missing));
+        assert_eq!(split(""), Err(SplitError::Missing));
+        assert_eq!(split("---\ntitle: a\n"), Err(SplitError::Unclosed));
+    }
+
+    #[test]
+    fn empty_front_matter_and_body() {
+        let s = split("---\n---\n").unwrap();
+        assert_eq!(s.yaml, "");
+        assert_eq!(s.body, "");
+    }
+
+    #[test]
+    fn yaml_error_points_at_file_line() {
+        let text = "---\ntitle: a\ndate: 2026-01-01\ntags: [a, b\n---\n";
+        let errs = parse_item(Path::new("a.md"), text, Kind::News)
+            .err()
+            .unwrap();
+        assert!(errs[0].line.unwrap() >= 4, "{:?}", errs[0]);
+    }
+
+    #[test]
+    fn unknown_field_suggests_closest() {
+        let text = "---\ntitle: a\ndate: 2026-01-01\nsumary: x\n---\n";
+        let errs = parse_item(Path::new("a.md"), text, Kind::News)
+            .err()
+            .unwrap();
+        assert_eq!(errs[0].line, Some(4));
+        assert_eq!(errs[0].field.as_deref(), Some("sumary"));
+        assert!(errs[0].hint.as_ref().unwrap().contains("summary"));
+    }
+
+    #[test]
+    fn field_of_other_kind_is_named() {
+        let text = "---\ntitle: a\ndate: 2026-01-01\nexpires: 2026-02-01\n---\n";
+        let errs = parse_item(Path::new("a.md"), text, Kind::News)
+            .err()
+            .unwrap();
+        assert!(errs[0].message.contains("通知公告"), "{}", errs[0]);
+    }
+
+    #[test]
+    fn wrong_type_names_field_and_line() {
+        let text = "---\ntitle: a\ndate: 2026-01-01\ndraft: maybe\n---\n";
+        let errs = parse_item(Path::new("a.md"), text, Kind::News)
+            .err()
+            .unwrap();
+        assert_eq!(errs[0].line, Some(4));
+        assert_eq!(errs[0].field.as_deref(), Some("draft"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn split_and_parse_never_panic(s in "\\PC*") {
+            let _ = split(&s);
+            let _ = parse_item(Path::new("a.md"), &s, Kind::Notice);
+            let text = format!("---\n{s}\n---\n{s}");
+            let _ = parse_item(Path::new("a.md"), &text, Kind::Disclosure);
+        }
+    }
+}

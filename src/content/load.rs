@@ -1,0 +1,405 @@
+//! Walking `content/` and parsing every file in parallel.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use super::frontmatter::{self, scalar_text};
+use super::{
+    Bundle, CONTENT_DIR, Content, Entry, Kind, SectionKey, SectionSource, category_key, slug,
+};
+use crate::diagnostic::{Diagnostic, unknown_name_hint};
+use crate::time;
+
+/// A Markdown file and where it belongs, before parsing.
+enum Source {
+    Item {
+        path: PathBuf,
+        kind: Kind,
+        course: Option<String>,
+        bundle: Option<PathBuf>,
+    },
+    Section {
+        path: PathBuf,
+        key: SectionKey,
+    },
+}
+
+/// Whether a file is an editor's temporary or backup file, or hidden.
+pub fn is_ignored(name: &str) -> bool {
+    name.starts_with('.')
+        || name.starts_with('#')
+        || name.ends_with('~')
+        || [".swp", ".swx", ".tmp", ".bak"]
+            .iter()
+            .any(|e| name.ends_with(e))
+}
+
+/// Reads every file under `root/content`, returning the parsed content and
+/// every problem found (all of them, not just the first).
+pub fn load(root: &Path, tz: Tz) -> (Content, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let content_dir = root.join(CONTENT_DIR);
+    if !content_dir.is_dir() {
+        diags.push(
+            Diagnostic::error(CONTENT_DIR, "找不到内容文件夹")
+                .hint("在站点根目录创建 content/ 文件夹，或用 --root 指定站点目录"),
+        );
+        return (Content::default(), diags);
+    }
+    let files = walk(root, &content_dir, &mut diags);
+    let bundle_dirs: BTreeSet<PathBuf> = files
+        .iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "index.md"))
+        .filter_map(|p| p.parent().map(Path::to_path_buf))
+        .collect();
+    let mut sources = Vec::new();
+    let mut assets: Vec<PathBuf> = Vec::new();
+    for rel in files {
+        if rel.extension().is_some_and(|e| e == "md") {
+            match classify(&rel, &bundle_dirs) {
+                Ok(s) => sources.push(s),
+                Err(d) => diags.push(d),
+            }
+        } else {
+            assets.push(rel);
+        }
+    }
+    let courses = course_folders(&sources);
+    for course in &courses {
+        let has_index = sources.iter().any(
+            |s| matches!(s, Source::Section { key: SectionKey::Course(c), .. } if c == course),
+        );
+        if !has_index {
+            diags.push(
+                Diagnostic::error(
+                    format!("{CONTENT_DIR}/lessons/{course}"),
+                    "课程文件夹缺少 _index.md",
+                )
+                .hint("在课程文件夹中新建 _index.md，写明 title（课程名称）和 description"),
+            );
+        }
+    }
+    let parsed: Vec<Result<Parsed, Vec<Diagnostic>>> = sources
+        .into_par_iter()
+        .map(|s| parse_source(root, s, &bundle_dirs, &assets, tz))
+        .collect();
+    let mut content = Content {
+        courses,
+        ..Content::default()
+    };
+    for p in parsed {
+        match p {
+            Ok(Parsed::Entry(e)) => content.entries.push(*e),
+            Ok(Parsed::Section(s)) => content.sections.push(s),
+            Err(d) => diags.extend(d),
+        }
+    }
+    content.loose_files = assets
+        .into_iter()
+        .filter(|a| !bundle_dirs.iter().any(|b| a.starts_with(b)))
+        .collect();
+    (content, diags)
+}
+
+fn walk(root: &Path, content_dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let walker = WalkDir::new(content_dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored(&e.file_name().to_string_lossy()));
+    for entry in walker {
+        match entry {
+            Ok(e) if e.file_type().is_file() => {
+                let rel = e
+                    .path()
+                    .strip_prefix(root)
+                    .unwrap_or(e.path())
+                    .to_path_buf();
+                files.push(rel);
+            }
+            Ok(e) if e.path_is_symlink() => diags.push(
+                Diagnostic::error(
+                    e.path().strip_prefix(root).unwrap_or(e.path()),
+                    "内容文件夹中不能使用符号链接",
+                )
+                .hint("请把文件直接复制到 content/ 中"),
+            ),
+            Ok(_) => {}
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf());
+                diags.push(Diagnostic::error(
+                    path.unwrap_or_else(|| CONTENT_DIR.into()),
+                    format!("无法读取（{e}）"),
+                ));
+            }
+        }
+    }
+    files
+}
+
+fn classify(rel: &Path, bundle_dirs: &BTreeSet<PathBuf>) -> Result<Source, Diagnostic> {
+    let parts: Vec<String> = rel
+        .iter()
+        .skip(1)
+        .map(|c| c.to_string_lossy().into_owned())
+        .collect();
+    let name = parts.last().map(String::as_str).unwrap_or_default();
+    let path = rel.to_path_buf();
+    if parts.len() == 1 {
+        return if name == "_index.md" {
+            Ok(Source::Section {
+                path,
+                key: SectionKey::Home,
+            })
+        } else {
+            Err(Diagnostic::error(rel, "内容文件必须放在栏目文件夹中").hint(
+                "放到 news/（党建动态）、notices/（通知公告）、lessons/<课程>/（学习园地）、disclosure/（党务公开）或 pages/（独立页面）中",
+            ))
+        };
+    }
+    let dirs: Vec<&str> = Kind::ALL.iter().map(|k| k.dir()).collect();
+    let kind = Kind::from_dir(&parts[0]).ok_or_else(|| {
+        Diagnostic::error(rel, format!("未知的栏目文件夹 “{}”", parts[0]))
+            .hint(unknown_name_hint(&parts[0], &dirs))
+    })?;
+    let in_bundle = bundle_dirs.iter().any(|b| {
+        rel.parent().is_some_and(|p| p.starts_with(b) && p != b)
+            || (rel.parent() == Some(b) && name != "index.md")
+    });
+    if in_bundle {
+        return Err(Diagnostic::error(
+            rel,
+            "页面包（含 index.md 的文件夹）中不能再放其他 Markdown 文件",
+        )
+        .hint("把这个文件移到栏目文件夹中，或改为其他格式的附件"));
+    }
+    let course = (kind == Kind::Lesson).then(|| parts[1].clone());
+    if name == "_index.md" {
+        let key = match (kind, parts.len()) {
+            (_, 2) => SectionKey::Kind(kind),
+            (Kind::Lesson, 3) => SectionKey::Course(parts[1].clone()),
+            _ => {
+                return Err(Diagnostic::error(rel, "这个位置不能放 _index.md")
+                    .hint("_index.md 只能放在栏目文件夹或课程文件夹中"));
+            }
+        };
+        return Ok(Source::Section { path, key });
+    }
+    if kind == Kind::Lesson && parts.len() < 3 {
+        return Err(Diagnostic::error(rel, "课程内容必须放在课程文件夹中")
+            .hint("放到 lessons/<课程编号>/ 中，例如 lessons/ershida/"));
+    }
+    if let Some(c) = &course
+        && !slug::is_valid(c)
+    {
+        return Err(
+            Diagnostic::error(rel, format!("课程文件夹名 “{c}” 不能用作网址"))
+                .hint("课程文件夹名只能包含小写字母、数字、- 和 _，例如 ershida"),
+        );
+    }
+    let bundle = (name == "index.md").then(|| rel.parent().unwrap_or(rel).to_path_buf());
+    Ok(Source::Item {
+        path,
+        kind,
+        course,
+        bundle,
+    })
+}
+
+fn course_folders(sources: &[Source]) -> Vec<String> {
+    let set: BTreeSet<String> = sources
+        .iter()
+        .filter_map(|s| match s {
+            Source::Item {
+                course: Some(c), ..
+            } => Some(c.clone()),
+            Source::Section {
+                key: SectionKey::Course(c),
+                ..
+            } => Some(c.clone()),
+            _ => None,
+        })
+        .collect();
+    set.into_iter().collect()
+}
+
+enum Parsed {
+    Entry(Box<Entry>),
+    Section(SectionSource),
+}
+
+fn read(root: &Path, rel: &Path) -> Result<String, Vec<Diagnostic>> {
+    let bytes = std::fs::read(root.join(rel))
+        .map_err(|e| vec![Diagnostic::error(rel, format!("无法读取文件（{e}）"))])?;
+    String::from_utf8(bytes).map_err(|e| {
+        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        vec![
+            Diagnostic::error(rel, "文件不是 UTF-8 编码")
+                .line(line)
+                .hint("用编辑器把文件另存为 UTF-8 编码（不要用 GBK）"),
+        ]
+    })
+}
+
+fn parse_source(
+    root: &Path,
+    source: Source,
+    bundle_dirs: &BTreeSet<PathBuf>,
+    assets: &[PathBuf],
+    tz: Tz,
+) -> Result<Parsed, Vec<Diagnostic>> {
+    match source {
+        Source::Section { path, key } => {
+            let text = read(root, &path)?;
+            let p = frontmatter::parse_section(&path, &text)?;
+            Ok(Parsed::Section(SectionSource {
+                key,
+                meta: p.meta,
+                body: p.body.to_string(),
+                body_line: p.body_line,
+                path,
+            }))
+        }
+        Source::Item {
+            path,
+            kind,
+            course,
+            bundle,
+        } => {
+            let text = read(root, &path)?;
+            let p = frontmatter::parse_item(&path, &text, kind)?;
+            let bundle = bundle
+                .filter(|b| bundle_dirs.contains(b))
+                .map(|dir| Bundle {
+                    assets: assets
+                        .iter()
+                        .filter_map(|a| a.strip_prefix(&dir).ok().map(Path::to_path_buf))
+                        .collect(),
+                    dir,
+                });
+            build_entry(path, kind, course, bundle, p, tz).map(|e| Parsed::Entry(Box::new(e)))
+        }
+    }
+}
+
+fn build_entry(
+    path: PathBuf,
+    kind: Kind,
+    course: Option<String>,
+    bundle: Option<Bundle>,
+    p: frontmatter::Parsed<'_, frontmatter::FrontMatter>,
+    tz: Tz,
+) -> Result<Entry, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let err = |field: &str, msg: String, hint: &str| {
+        Diagnostic::error(&path, msg)
+            .at_line(p.field_line(field).or(Some(p.yaml_line)))
+            .field(field)
+            .hint(hint.to_string())
+    };
+    let meta = p.meta.clone();
+    let title = meta.title.clone().unwrap_or_default().trim().to_string();
+    if title.is_empty() {
+        diags.push(err("title", "缺少标题".into(), "加上一行 title: 文章标题"));
+    }
+    let mut date_field = |field: &str, value: &Option<serde_yaml::Value>| {
+        let v = value.as_ref()?;
+        let parsed = scalar_text(v).and_then(|s| time::parse(&s, tz));
+        if parsed.is_none() {
+            let shown = scalar_text(v).unwrap_or_else(|| format!("{v:?}"));
+            diags.push(err(
+                field,
+                format!("无法识别的日期 “{shown}”"),
+                "写成 2026-11-20、2026-11-20 09:30 或 2026-11-20T09:30:00+08:00",
+            ));
+        }
+        parsed
+    };
+    let date = date_field("date", &meta.date);
+    let updated = date_field("updated", &meta.updated);
+    let expires = date_field("expires", &meta.expires);
+    let period = meta.period.as_ref().and_then(|per| {
+        let start = date_field("start", &Some(per.start.clone()))?;
+        Some((start, date_field("end", &per.end)))
+    });
+    if date.is_none() && meta.date.is_none() && kind != Kind::Page {
+        diags.push(err(
+            "date",
+            "缺少发布日期".into(),
+            "加上一行 date: 2026-11-20 09:30",
+        ));
+    }
+    let category = match meta.category.as_deref() {
+        None => None,
+        Some(c) => {
+            let key = category_key(c);
+            if key.is_none() {
+                let names: Vec<&str> = super::CATEGORIES.iter().map(|(_, zh)| *zh).collect();
+                diags.push(err(
+                    "category",
+                    format!("未知的公开类别 “{c}”"),
+                    &unknown_name_hint(c, &names),
+                ));
+            }
+            key
+        }
+    };
+    let stem = match &bundle {
+        Some(b) => b.dir.file_name(),
+        None => path.file_stem(),
+    }
+    .map(|s| s.to_string_lossy().into_owned())
+    .unwrap_or_default();
+    let slug = match &meta.slug {
+        Some(s) if slug::is_valid(s) => s.clone(),
+        Some(s) => {
+            diags.push(err(
+                "slug",
+                format!("网址别名 “{s}” 不可用"),
+                &format!(
+                    "只能包含小写字母、数字、- 和 _，例如 {}",
+                    slug::derive(s, s)
+                ),
+            ));
+            String::new()
+        }
+        None => slug::derive(&stem, &title),
+    };
+    if slug.is_empty() && meta.slug.is_none() && !title.is_empty() {
+        diags.push(err(
+            "slug",
+            "无法从文件名或标题生成网址".into(),
+            "请加上一行 slug: 英文或拼音网址",
+        ));
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    Ok(Entry {
+        kind,
+        course,
+        bundle,
+        slug,
+        title,
+        date,
+        updated,
+        expires,
+        period,
+        category: category.or((kind == Kind::Disclosure).then_some("other")),
+        meta,
+        yaml: p.yaml.to_string(),
+        yaml_line: p.yaml_line,
+        body: p.body.to_string(),
+        body_line: p.body_line,
+        path,
+    })
+}

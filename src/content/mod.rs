@@ -1,0 +1,174 @@
+//! The content of a site: the only reader of `content/`.
+//!
+//! [`load`] walks the folder, classifies each file by where it lies, and
+//! parses front matter in parallel. It decides nothing about publication.
+
+pub mod frontmatter;
+mod load;
+pub mod slug;
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+pub use frontmatter::{FrontMatter, Scope, SectionFrontMatter};
+pub use load::{is_ignored, load};
+
+use crate::diagnostic::Diagnostic;
+use crate::time::Instant;
+
+/// The folder under the site root that holds Markdown sources.
+pub const CONTENT_DIR: &str = "content";
+
+/// What an item is, decided by the folder it lies in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    News,
+    Notice,
+    Lesson,
+    Disclosure,
+    Page,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::News,
+        Kind::Notice,
+        Kind::Lesson,
+        Kind::Disclosure,
+        Kind::Page,
+    ];
+
+    /// The folder under `content/` and the first URL segment.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Kind::News => "news",
+            Kind::Notice => "notices",
+            Kind::Lesson => "lessons",
+            Kind::Disclosure => "disclosure",
+            Kind::Page => "pages",
+        }
+    }
+
+    pub fn from_dir(dir: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.dir() == dir)
+    }
+
+    /// The Chinese name editors know the kind by.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::News => "党建动态",
+            Kind::Notice => "通知公告",
+            Kind::Lesson => "学习园地",
+            Kind::Disclosure => "党务公开",
+            Kind::Page => "页面",
+        }
+    }
+}
+
+/// The fixed 党务公开 categories: URL key and Chinese name.
+pub const CATEGORIES: &[(&str, &str)] = &[
+    ("dues", "党费收缴"),
+    ("membership", "发展党员"),
+    ("evaluation", "民主评议"),
+    ("meetings", "组织生活"),
+    ("election", "换届选举"),
+    ("decisions", "决议决定"),
+    ("finance", "财务公开"),
+    ("other", "其他"),
+];
+
+/// The category key for a name written either in Chinese or as the key.
+pub fn category_key(name: &str) -> Option<&'static str> {
+    let name = name.trim();
+    CATEGORIES
+        .iter()
+        .find(|(k, zh)| *k == name || *zh == name)
+        .map(|(k, _)| *k)
+}
+
+pub fn category_label(key: &str) -> &'static str {
+    CATEGORIES
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, zh)| *zh)
+        .unwrap_or("其他")
+}
+
+/// A page bundle: `index.md` with files beside it.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    /// The bundle folder, relative to the site root.
+    pub dir: PathBuf,
+    /// Every other file of the bundle, relative to `dir`, sorted.
+    pub assets: Vec<PathBuf>,
+}
+
+/// One parsed content file, before any publication decision.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Source file, relative to the site root (`content/news/a.md`).
+    pub path: PathBuf,
+    pub kind: Kind,
+    /// The course folder name, for lessons.
+    pub course: Option<String>,
+    pub bundle: Option<Bundle>,
+    pub slug: String,
+    pub title: String,
+    pub date: Option<Instant>,
+    pub updated: Option<Instant>,
+    pub expires: Option<Instant>,
+    pub period: Option<(Instant, Option<Instant>)>,
+    pub category: Option<&'static str>,
+    pub meta: FrontMatter,
+    /// The raw YAML block and its first file line, to locate fields later.
+    pub yaml: String,
+    pub yaml_line: usize,
+    pub body: String,
+    pub body_line: usize,
+}
+
+impl Entry {
+    /// The file line where `field:` is written, if it is.
+    pub fn field_line(&self, field: &str) -> Option<usize> {
+        crate::yaml::key_line(&self.yaml, field, 1).map(|l| l + self.yaml_line - 1)
+    }
+
+    /// An error about this entry's `field`, located at its line.
+    pub fn error(&self, field: &str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(&self.path, message)
+            .at_line(self.field_line(field))
+            .field(field)
+    }
+}
+
+/// Which listing an `_index.md` describes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SectionKey {
+    Home,
+    Kind(Kind),
+    Course(String),
+}
+
+/// An `_index.md`: title, description and intro text of a listing.
+#[derive(Debug, Clone)]
+pub struct SectionSource {
+    pub path: PathBuf,
+    pub key: SectionKey,
+    pub meta: SectionFrontMatter,
+    pub body: String,
+    pub body_line: usize,
+}
+
+/// Everything found under `content/`.
+#[derive(Debug, Default)]
+pub struct Content {
+    /// Items, sorted by source path.
+    pub entries: Vec<Entry>,
+    pub sections: Vec<SectionSource>,
+    /// Course folders under `lessons/`, sorted.
+    pub courses: Vec<String>,
+    /// Files under `content/` that belong to no bundle, relative to the root.
+    pub loose_files: Vec<PathBuf>,
+}

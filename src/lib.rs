@@ -1,0 +1,22 @@
+//! dangjian: a static-site generator for Party-building (党建) news and study material.
+//!
+//! The pipeline runs one way: [`content::load`] reads `content/`,
+//! [`site::Site::build`] makes the read-only model (and holds the one
+//! publication gate), [`render::render`] turns it into files in memory, and
+//! [`output::write`] replaces the output folder. [`build::build`] runs them all.
+
+pub mod build;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod diagnostic;
+pub mod markdown;
+pub mod output;
+pub mod render;
+pub mod site;
+pub mod theme;
+pub mod time;
+mod yaml;
+
+pub use build::{BuildError, BuildOptions, BuildReport, build, render_site};
+pub use diagnostic::Diagnostic;

@@ -1,0 +1,120 @@
+//! The `dangjian` command: parse arguments, call the library, report, exit.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use dangjian::cli::{Cli, Command};
+use dangjian::render::Progress;
+use dangjian::{BuildError, Diagnostic};
+
+/// Progress on a terminal; hidden when stdout is not one.
+struct Bar(ProgressBar);
+
+impl Bar {
+    fn new() -> Self {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        if !std::io::stdout().is_terminal() || !std::io::stderr().is_terminal() {
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        Bar(bar)
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, stage: &str, total: u64) {
+        let style = if total > 0 {
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}")
+                .map(|s| s.progress_chars("=> "))
+        } else {
+            ProgressStyle::with_template("{spinner} {msg}…")
+        };
+        if let Ok(style) = style {
+            self.0.set_style(style);
+        }
+        self.0.reset();
+        self.0.set_length(total);
+        self.0.set_message(stage.to_string());
+    }
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+fn print_diagnostics(diags: &[Diagnostic]) {
+    for d in diags {
+        eprintln!("{d}");
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build(args) => {
+            let opts = args.options();
+            match dangjian::build(&opts, &Bar::new()) {
+                Ok(r) => {
+                    let s = r.stats;
+                    println!(
+                        "构建完成：发布 {} 篇内容，写入 {} 个文件，用时 {:.2} 秒 → {}",
+                        s.published,
+                        r.files,
+                        r.total.as_secs_f64(),
+                        r.out.display()
+                    );
+                    if s.drafts + s.embargoed + s.out_of_scope > 0 {
+                        println!(
+                            "未发布：草稿 {} 篇，未到发布时间 {} 篇，不在本次发布范围 {} 篇（以 {} 为准）",
+                            s.drafts,
+                            s.embargoed,
+                            s.out_of_scope,
+                            r.now.format("%Y-%m-%d %H:%M")
+                        );
+                    }
+                    if args.verbose {
+                        for (stage, t) in &r.timings {
+                            println!("  {stage}：{:.1} 毫秒", t.as_secs_f64() * 1000.0);
+                        }
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(BuildError::Content(diags)) => {
+                    print_diagnostics(&diags);
+                    eprintln!("{}", BuildError::Content(diags));
+                    ExitCode::FAILURE
+                }
+                Err(e) => {
+                    eprintln!("错误：{e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Check(args) => {
+            let diags = match dangjian::render_site(&args.options(), &dangjian::render::Quiet) {
+                Ok(_) => Vec::new(),
+                Err(d) => d,
+            };
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&diags).unwrap_or_default()
+                );
+            } else if diags.is_empty() {
+                println!("检查通过：没有发现问题");
+            } else {
+                print_diagnostics(&diags);
+                eprintln!("共发现 {} 个问题", diags.len());
+            }
+            if diags.iter().any(Diagnostic::is_error) {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! What templates receive: serializable views over the model.
+//!
+//! The context is documented in `docs/templates.md`; keep the two in step.
+
+use serde::Serialize;
+
+use crate::config::{Footer, OrgNode};
+use crate::content::{Kind, category_label, frontmatter};
+use crate::markdown::Heading;
+use crate::site::{FileRef, Item, Site};
+use crate::time::{Instant, format_date_zh};
+
+#[derive(Serialize)]
+pub struct SiteView<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub base_url: &'a str,
+    pub base_path: &'a str,
+    pub language: &'a str,
+    pub logo: Option<String>,
+    pub footer: &'a Footer,
+    pub nav: Vec<Link>,
+    /// `public`, `party` or `unit`: the audience of this build.
+    pub scope: &'static str,
+    pub scope_label: &'static str,
+    pub stylesheets: Vec<String>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct Link {
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(Serialize)]
+pub struct DateView {
+    /// RFC 3339 with the site's offset.
+    pub iso: String,
+    /// `2026年11月20日`
+    pub zh: String,
+    /// `2026-11-20`
+    pub ymd: String,
+}
+
+impl DateView {
+    pub fn new(t: &Instant) -> Self {
+        DateView {
+            iso: t.to_rfc3339(),
+            zh: format_date_zh(t),
+            ymd: t.format("%Y-%m-%d").to_string(),
+        }
+    }
+}
+
+/// An item as templates see it. `content` is absent in listings.
+#[derive(Serialize)]
+pub struct ItemView<'a> {
+    pub title: &'a str,
+    pub kind: Kind,
+    pub kind_label: &'static str,
+    pub url: String,
+    pub permalink: String,
+    pub path: &'a str,
+    pub date: Option<DateView>,
+    pub updated: Option<DateView>,
+    pub summary: &'a str,
+    pub content: Option<&'a str>,
+    pub toc: &'a [Heading],
+    pub reading_minutes: u32,
+    pub chars: usize,
+    pub author: Option<&'a str>,
+    pub branch: Option<Link>,
+    pub tags: Vec<Link>,
+    pub scope: frontmatter::Scope,
+    pub scope_label: &'static str,
+    pub draft: bool,
+    pub cover: Option<&'a FileRef>,
+    pub cover_alt: Option<&'a str>,
+    // notice
+    pub pinned: bool,
+    pub level: frontmatter::Level,
+    pub level_label: &'static str,
+    pub expires: Option<DateView>,
+    pub expired: bool,
+    pub attachments: &'a [FileRef],
+    // disclosure
+    pub category: Option<Link>,
+    pub period_start: Option<DateView>,
+    pub period_end: Option<DateView>,
+    pub contact: Option<&'a str>,
+    pub doc_number: Option<&'a str>,
+    pub issuer: Option<&'a str>,
+    pub persons: &'a [frontmatter::Person],
+    pub meeting: Option<&'a frontmatter::Meeting>,
+    // lesson
+    pub course: Option<Link>,
+    pub order: Option<u32>,
+    pub duration: Option<u32>,
+    pub required: bool,
+    pub objectives: &'a [String],
+    pub audio: Option<&'a FileRef>,
+    pub video: Option<&'a FileRef>,
+    pub quiz: &'a [frontmatter::QuizQuestion],
+    // news
+    pub source: Option<&'a str>,
+    pub photographer: Option<&'a str>,
+}
+
+pub fn level_label(level: frontmatter::Level) -> &'static str {
+    match level {
+        frontmatter::Level::Normal => "一般",
+        frontmatter::Level::Important => "重要",
+        frontmatter::Level::Urgent => "紧急",
+    }
+}
+
+impl<'a> ItemView<'a> {
+    pub fn new(site: &'a Site, item: &'a Item, with_content: bool) -> Self {
+        let e = &item.entry;
+        let m = &e.meta;
+        let branch = m.branch.as_deref().and_then(|id| {
+            site.branches.iter().find(|b| b.id == id).map(|b| Link {
+                title: b.name.clone(),
+                url: site.url(&format!("branches/{}/", b.id)),
+            })
+        });
+        let course = e.course.as_deref().map(|c| {
+            let title = site
+                .courses
+                .iter()
+                .find(|x| x.id == c)
+                .map_or(c.to_string(), |x| x.section.title.clone());
+            Link {
+                title,
+                url: site.url(&format!("lessons/{c}/")),
+            }
+        });
+        ItemView {
+            title: &e.title,
+            kind: e.kind,
+            kind_label: e.kind.label(),
+            url: site.url(&item.path),
+            permalink: site.permalink(&item.path),
+            path: &item.path,
+            date: e.date.as_ref().map(DateView::new),
+            updated: e.updated.as_ref().map(DateView::new),
+            summary: &item.summary,
+            content: with_content.then_some(item.html.as_str()),
+            toc: &item.toc,
+            reading_minutes: item.reading_minutes,
+            chars: item.chars,
+            author: m.author.as_deref(),
+            branch,
+            tags: m
+                .tags
+                .iter()
+                .map(|t| Link {
+                    title: t.trim().to_string(),
+                    url: site.url(&format!("tags/{}/", crate::site::tag_slug(t.trim()))),
+                })
+                .collect(),
+            scope: m.scope,
+            scope_label: m.scope.label(),
+            draft: m.draft,
+            cover: item.cover.as_ref(),
+            cover_alt: m.cover_alt.as_deref(),
+            pinned: m.pinned,
+            level: m.level,
+            level_label: level_label(m.level),
+            expires: e.expires.as_ref().map(DateView::new),
+            expired: e.expires.is_some_and(|x| x <= site.gate.now),
+            attachments: &item.attachments,
+            category: e.category.map(|c| Link {
+                title: category_label(c).to_string(),
+                url: site.url(&format!("disclosure/{c}/")),
+            }),
+            period_start: e.period.as_ref().map(|(s, _)| DateView::new(s)),
+            period_end: e
+                .period
+                .as_ref()
+                .and_then(|(_, end)| end.as_ref().map(DateView::new)),
+            contact: m
+                .contact
+                .as_deref()
+                .or(site.config.disclosure.contact.as_deref()),
+            doc_number: m.doc_number.as_deref(),
+            issuer: m.issuer.as_deref(),
+            persons: &m.persons,
+            meeting: m.meeting.as_ref(),
+            course,
+            order: m.order,
+            duration: m.duration,
+            required: m.required,
+            objectives: &m.objectives,
+            audio: item.audio.as_ref(),
+            video: item.video.as_ref(),
+            quiz: &m.quiz,
+            source: m.source.as_deref(),
+            photographer: m.photographer.as_deref(),
+        }
+    }
+}
+
+/// A page of a listing.
+#[derive(Serialize)]
+pub struct Paginator<'a> {
+    pub items: Vec<ItemView<'a>>,
+    /// 1-based.
+    pub current: usize,
+    pub total_pages: usize,
+    pub total_items: usize,
+    pub first_url: String,
+    pub prev_url: Option<String>,
+    pub next_url: Option<String>,
+    pub pages: Vec<PageLink>,
+}
+
+#[derive(Serialize)]
+pub struct PageLink {
+    pub number: usize,
+    pub url: String,
+    pub current: bool,
+}
+
+/// The URL path of page `n` (1-based) of the listing at `base`.
+pub fn page_path(base: &str, n: usize) -> String {
+    if n <= 1 {
+        base.to_string()
+    } else {
+        format!("{base}page/{n}/")
+    }
+}
+
+/// A node of the organization tree with its counts.
+#[derive(Serialize)]
+pub struct OrgView {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    pub own_count: usize,
+    pub total_count: usize,
+    pub children: Vec<OrgView>,
+}
+
+pub fn org_view(site: &Site, node: &OrgNode) -> OrgView {
+    let b = site.branches.iter().find(|b| b.id == node.id);
+    OrgView {
+        id: node.id.clone(),
+        name: node.name.clone(),
+        url: site.url(&format!("branches/{}/", node.id)),
+        own_count: b.map_or(0, |b| b.own.len()),
+        total_count: b.map_or(0, |b| b.all.len()),
+        children: node.children.iter().map(|c| org_view(site, c)).collect(),
+    }
+}
+
+pub fn site_view(site: &Site) -> SiteView<'_> {
+    let c = &site.config;
+    let mut nav = vec![Link {
+        title: "首页".into(),
+        url: site.url(""),
+    }];
+    for kind in [Kind::Notice, Kind::News, Kind::Lesson, Kind::Disclosure] {
+        nav.push(Link {
+            title: site.sections[&kind].title.clone(),
+            url: site.url(&format!("{}/", kind.dir())),
+        });
+    }
+    nav.push(Link {
+        title: "组织机构".into(),
+        url: site.url("branches/"),
+    });
+    SiteView {
+        title: &c.title,
+        description: &c.description,
+        base_url: &c.base_url,
+        base_path: &c.base_path,
+        language: &c.language,
+        logo: c.logo.as_ref().map(|l| {
+            if crate::site::links::is_external(l) {
+                l.clone()
+            } else {
+                site.url(l.trim_start_matches('/'))
+            }
+        }),
+        footer: &c.footer,
+        nav,
+        scope: match site.gate.scope {
+            frontmatter::Scope::Public => "public",
+            frontmatter::Scope::Party => "party",
+            frontmatter::Scope::Unit => "unit",
+        },
+        scope_label: site.gate.scope.label(),
+        stylesheets: vec![site.url("style.css"), site.url("highlight.css")],
+    }
+}

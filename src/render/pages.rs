@@ -1,0 +1,600 @@
+//! The HTML pages: one job per page, each rendered independently.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use tera::Context;
+
+use super::context::{self, DateView, ItemView, Link, PageLink, Paginator, page_path};
+use super::{Data, OutputFile};
+use crate::content::{Kind, category_label};
+use crate::diagnostic::Diagnostic;
+use crate::site::{Item, Site};
+use crate::theme::{Theme, template_error};
+
+/// One page (or a paginated listing's page) to render.
+#[derive(Debug, Clone, Copy)]
+pub enum Job {
+    Item(usize),
+    Listing(Listing, usize),
+    Home,
+    Lessons,
+    Course(usize),
+    Tags,
+    Branches,
+    NotFound,
+}
+
+/// A paginated listing.
+#[derive(Debug, Clone, Copy)]
+pub enum Listing {
+    Kind(Kind),
+    Category(usize),
+    Tag(usize),
+    Branch(usize),
+}
+
+pub struct Renderer<'a> {
+    site: &'a Site,
+    theme: &'a Theme,
+    base: Context,
+    /// Item index → (previous, next) neighbour in its listing.
+    neighbours: HashMap<usize, (Option<usize>, Option<usize>)>,
+}
+
+#[derive(Serialize)]
+struct Position {
+    index: usize,
+    total: usize,
+}
+
+#[derive(Serialize)]
+struct CountedLink {
+    title: String,
+    url: String,
+    count: usize,
+}
+
+impl<'a> Renderer<'a> {
+    pub fn new(site: &'a Site, theme: &'a Theme) -> Self {
+        let mut base = Context::new();
+        base.insert("site", &context::site_view(site));
+        base.insert("now", &DateView::new(&site.gate.now));
+        base.insert("org", &context::org_view(site, &site.config.organization));
+        let mut neighbours = HashMap::new();
+        let lists = site
+            .by_kind
+            .iter()
+            .filter(|(k, _)| !matches!(k, Kind::Lesson | Kind::Page))
+            .map(|(_, l)| l)
+            .chain(site.courses.iter().map(|c| &c.lessons));
+        for list in lists {
+            for (pos, &i) in list.iter().enumerate() {
+                let prev = pos.checked_sub(1).map(|p| list[p]);
+                neighbours.insert(i, (prev, list.get(pos + 1).copied()));
+            }
+        }
+        Renderer {
+            site,
+            theme,
+            base,
+            neighbours,
+        }
+    }
+
+    pub fn jobs(&self) -> Vec<Job> {
+        let s = self.site;
+        let pages = |len: usize, per: usize| len.div_ceil(per.max(1)).max(1);
+        let mut jobs: Vec<Job> = (0..s.items.len()).map(Job::Item).collect();
+        jobs.extend([
+            Job::Home,
+            Job::Lessons,
+            Job::Tags,
+            Job::Branches,
+            Job::NotFound,
+        ]);
+        jobs.extend((0..s.courses.len()).map(Job::Course));
+        let per = s.config.pagination;
+        for kind in [Kind::News, Kind::Notice, Kind::Disclosure] {
+            let n = s.by_kind.get(&kind).map_or(0, Vec::len);
+            let per = s.sections[&kind].pagination;
+            jobs.extend((1..=pages(n, per)).map(|p| Job::Listing(Listing::Kind(kind), p)));
+        }
+        for (i, (_, list)) in s.categories.iter().enumerate() {
+            let per = s.sections[&Kind::Disclosure].pagination;
+            jobs.extend(
+                (1..=pages(list.len(), per)).map(|p| Job::Listing(Listing::Category(i), p)),
+            );
+        }
+        for (i, t) in s.tags.iter().enumerate() {
+            jobs.extend((1..=pages(t.items.len(), per)).map(|p| Job::Listing(Listing::Tag(i), p)));
+        }
+        for (i, b) in s.branches.iter().enumerate() {
+            jobs.extend((1..=pages(b.all.len(), per)).map(|p| Job::Listing(Listing::Branch(i), p)));
+        }
+        jobs
+    }
+
+    pub fn run(&self, job: &Job) -> Result<Vec<OutputFile>, Diagnostic> {
+        let s = self.site;
+        let page = |path: String, template: &str, ctx: Context| {
+            let html = self.render(template, &ctx)?;
+            Ok(vec![OutputFile::page(
+                format!("{path}index.html"),
+                html,
+                None,
+                None,
+            )])
+        };
+        match *job {
+            Job::Item(i) => self.item(i),
+            Job::Listing(l, n) => self.listing(l, n),
+            Job::Home => page(String::new(), "index.html", self.home()),
+            Job::Lessons => page("lessons/".into(), "lessons.html", self.lessons()),
+            Job::Course(c) => page(
+                s.courses[c].section.path.clone(),
+                "course.html",
+                self.course(c),
+            ),
+            Job::Tags => {
+                let mut ctx = self.base.clone();
+                let tags: Vec<CountedLink> = s
+                    .tags
+                    .iter()
+                    .map(|t| CountedLink {
+                        title: t.name.clone(),
+                        url: s.url(&format!("tags/{}/", t.slug)),
+                        count: t.items.len(),
+                    })
+                    .collect();
+                ctx.insert("tags", &tags);
+                page("tags/".into(), "tags.html", ctx)
+            }
+            Job::Branches => page("branches/".into(), "branches.html", self.base.clone()),
+            Job::NotFound => {
+                let html = self.render("404.html", &self.base)?;
+                Ok(vec![OutputFile::other(
+                    "404.html".into(),
+                    Data::Bytes(html.into_bytes()),
+                    None,
+                )])
+            }
+        }
+    }
+
+    fn render(&self, template: &str, ctx: &Context) -> Result<String, Diagnostic> {
+        self.theme.tera.render(template, ctx).map_err(|e| {
+            let mut d = template_error(&e, |_| None);
+            if d.path.as_os_str() == "模板" {
+                d.path = format!("模板 {template}").into();
+            }
+            d
+        })
+    }
+
+    fn view(&self, i: usize) -> ItemView<'a> {
+        ItemView::new(self.site, &self.site.items[i], false)
+    }
+
+    fn link(&self, i: usize) -> Link {
+        let it = &self.site.items[i];
+        Link {
+            title: it.entry.title.clone(),
+            url: self.site.url(&it.path),
+        }
+    }
+
+    fn item(&self, i: usize) -> Result<Vec<OutputFile>, Diagnostic> {
+        let s = self.site;
+        let item: &Item = &s.items[i];
+        let mut ctx = self.base.clone();
+        ctx.insert("page", &ItemView::new(s, item, true));
+        let (prev, next) = self.neighbours.get(&i).copied().unwrap_or_default();
+        ctx.insert("prev", &prev.map(|p| self.link(p)));
+        ctx.insert("next", &next.map(|n| self.link(n)));
+        if let Some(course) = s.courses.iter().find(|c| c.lessons.contains(&i)) {
+            let index = course.lessons.iter().position(|&x| x == i).unwrap_or(0) + 1;
+            ctx.insert(
+                "position",
+                &Position {
+                    index,
+                    total: course.lessons.len(),
+                },
+            );
+        }
+        let template = format!(
+            "{}.html",
+            match item.entry.kind {
+                Kind::News => "news",
+                Kind::Notice => "notice",
+                Kind::Lesson => "lesson",
+                Kind::Disclosure => "disclosure",
+                Kind::Page => "page",
+            }
+        );
+        let html = self.render(&template, &ctx).map_err(|mut d| {
+            d.message = format!("{}（渲染 {} 时）", d.message, item.entry.path.display());
+            d
+        })?;
+        let lastmod = item
+            .entry
+            .updated
+            .or(item.entry.date)
+            .map(|d| d.to_rfc3339());
+        Ok(vec![OutputFile::page(
+            format!("{}index.html", item.path),
+            html,
+            lastmod,
+            Some(item.entry.path.clone()),
+        )])
+    }
+
+    fn paginator(&self, base: &str, list: &[usize], per: usize, n: usize) -> Paginator<'a> {
+        let s = self.site;
+        let per = per.max(1);
+        let total_pages = list.len().div_ceil(per).max(1);
+        let url = |k: usize| s.url(&page_path(base, k));
+        Paginator {
+            items: list
+                .iter()
+                .skip((n - 1) * per)
+                .take(per)
+                .map(|&i| self.view(i))
+                .collect(),
+            current: n,
+            total_pages,
+            total_items: list.len(),
+            first_url: url(1),
+            prev_url: (n > 1).then(|| url(n - 1)),
+            next_url: (n < total_pages).then(|| url(n + 1)),
+            pages: (1..=total_pages)
+                .map(|k| PageLink {
+                    number: k,
+                    url: url(k),
+                    current: k == n,
+                })
+                .collect(),
+        }
+    }
+
+    fn listing(&self, listing: Listing, n: usize) -> Result<Vec<OutputFile>, Diagnostic> {
+        let s = self.site;
+        let mut ctx = self.base.clone();
+        let empty = Vec::new();
+        let (base, list, per, template) = match listing {
+            Listing::Kind(kind) => {
+                let sec = &s.sections[&kind];
+                ctx.insert(
+                    "section",
+                    &SectionView::new(
+                        s,
+                        sec.title.clone(),
+                        &sec.path,
+                        &sec.description,
+                        &sec.intro_html,
+                    ),
+                );
+                if kind == Kind::Disclosure {
+                    ctx.insert("categories", &self.categories());
+                }
+                (
+                    sec.path.clone(),
+                    s.by_kind.get(&kind).unwrap_or(&empty),
+                    sec.pagination,
+                    "section.html",
+                )
+            }
+            Listing::Category(c) => {
+                let (key, list) = &s.categories[c];
+                let sec = &s.sections[&Kind::Disclosure];
+                let path = format!("disclosure/{key}/");
+                let title = category_label(key).to_string();
+                ctx.insert("section", &SectionView::new(s, title, &path, "", ""));
+                ctx.insert("categories", &self.categories());
+                ctx.insert("category", key);
+                (path, list, sec.pagination, "section.html")
+            }
+            Listing::Tag(t) => {
+                let tag = &s.tags[t];
+                let path = format!("tags/{}/", tag.slug);
+                ctx.insert(
+                    "tag",
+                    &Link {
+                        title: tag.name.clone(),
+                        url: s.url(&path),
+                    },
+                );
+                (path, &tag.items, s.config.pagination, "tag.html")
+            }
+            Listing::Branch(b) => {
+                let branch = &s.branches[b];
+                let path = format!("branches/{}/", branch.id);
+                ctx.insert("branch", &self.branch_view(b));
+                (path, &branch.all, s.config.pagination, "branch.html")
+            }
+        };
+        ctx.insert("paginator", &self.paginator(&base, list, per, n));
+        let html = self.render(template, &ctx)?;
+        Ok(vec![OutputFile::page(
+            format!("{}index.html", page_path(&base, n)),
+            html,
+            None,
+            None,
+        )])
+    }
+
+    fn categories(&self) -> Vec<CountedLink> {
+        self.site
+            .categories
+            .iter()
+            .map(|(key, list)| CountedLink {
+                title: category_label(key).to_string(),
+                url: self.site.url(&format!("disclosure/{key}/")),
+                count: list.len(),
+            })
+            .collect()
+    }
+
+    fn branch_view(&self, b: usize) -> BranchView<'a> {
+        let s = self.site;
+        let branch = &s.branches[b];
+        let link = |id: &str| {
+            s.branches.iter().find(|x| x.id == id).map(|x| CountedLink {
+                title: x.name.clone(),
+                url: s.url(&format!("branches/{}/", x.id)),
+                count: x.all.len(),
+            })
+        };
+        let counts = [
+            Kind::Notice,
+            Kind::News,
+            Kind::Lesson,
+            Kind::Disclosure,
+            Kind::Page,
+        ]
+        .into_iter()
+        .map(|k| CountedLink {
+            title: k.label().to_string(),
+            url: s.url(&format!("{}/", k.dir())),
+            count: branch
+                .all
+                .iter()
+                .filter(|&&i| s.items[i].entry.kind == k)
+                .count(),
+        })
+        .filter(|c| c.count > 0)
+        .collect();
+        BranchView {
+            id: &branch.id,
+            name: &branch.name,
+            url: s.url(&format!("branches/{}/", branch.id)),
+            parent: branch.parent.as_deref().and_then(link),
+            children: branch.children.iter().filter_map(|c| link(c)).collect(),
+            counts,
+            own_count: branch.own.len(),
+            total_count: branch.all.len(),
+            latest: branch
+                .all
+                .iter()
+                .filter_map(|&i| s.items[i].entry.date)
+                .max()
+                .as_ref()
+                .map(DateView::new),
+        }
+    }
+
+    fn home(&self) -> Context {
+        let s = self.site;
+        let mut ctx = self.base.clone();
+        let h = &s.home;
+        ctx.insert(
+            "section",
+            &SectionView::new(s, h.title.clone(), "", &h.description, &h.intro_html),
+        );
+        let of = |k: Kind| s.by_kind.get(&k).cloned().unwrap_or_default();
+        let now = s.gate.now;
+        let active = |i: &usize| s.items[*i].entry.expires.is_none_or(|x| x > now);
+        let mut notices = of(Kind::Notice);
+        notices.sort_by_key(|i| (!(s.items[*i].entry.meta.pinned && active(i)), *i));
+        let views = |list: Vec<usize>, n: usize| -> Vec<ItemView<'a>> {
+            list.into_iter().take(n).map(|i| self.view(i)).collect()
+        };
+        ctx.insert("notices", &views(notices, 8));
+        ctx.insert("news", &views(of(Kind::News), 6));
+        ctx.insert("disclosures", &views(of(Kind::Disclosure), 5));
+        ctx.insert("courses", &self.course_views(false));
+        ctx
+    }
+
+    fn course_views(&self, with_lessons: bool) -> Vec<CourseView<'a>> {
+        (0..self.site.courses.len())
+            .map(|c| self.course_view(c, with_lessons))
+            .collect()
+    }
+
+    fn course_view(&self, c: usize, with_lessons: bool) -> CourseView<'a> {
+        let s = self.site;
+        let course = &s.courses[c];
+        let lessons = &course.lessons;
+        CourseView {
+            id: &course.id,
+            title: &course.section.title,
+            description: &course.section.description,
+            intro: &course.section.intro_html,
+            url: s.url(&course.section.path),
+            lesson_count: lessons.len(),
+            required_count: lessons
+                .iter()
+                .filter(|&&i| s.items[i].entry.meta.required)
+                .count(),
+            minutes: lessons
+                .iter()
+                .map(|&i| s.items[i].entry.meta.duration.unwrap_or(0))
+                .sum(),
+            lessons: if with_lessons {
+                lessons.iter().map(|&i| self.view(i)).collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    fn lessons(&self) -> Context {
+        let s = self.site;
+        let mut ctx = self.base.clone();
+        let sec = &s.sections[&Kind::Lesson];
+        ctx.insert(
+            "section",
+            &SectionView::new(
+                s,
+                sec.title.clone(),
+                &sec.path,
+                &sec.description,
+                &sec.intro_html,
+            ),
+        );
+        ctx.insert("courses", &self.course_views(true));
+        let required: Vec<ItemView> = s
+            .courses
+            .iter()
+            .flat_map(|c| c.lessons.iter())
+            .filter(|&&i| s.items[i].entry.meta.required)
+            .map(|&i| self.view(i))
+            .collect();
+        ctx.insert("required_lessons", &required);
+        ctx
+    }
+
+    fn course(&self, c: usize) -> Context {
+        let mut ctx = self.base.clone();
+        ctx.insert("course", &self.course_view(c, true));
+        ctx
+    }
+
+    /// Redirect pages for every `aliases` entry.
+    pub fn aliases(&self, diags: &mut Vec<Diagnostic>) -> Vec<OutputFile> {
+        let s = self.site;
+        let mut out = Vec::new();
+        for item in &s.items {
+            for alias in &item.entry.meta.aliases {
+                let Some(path) = alias_path(alias) else {
+                    diags.push(
+                        item.entry
+                            .error("aliases", format!("旧网址 “{alias}” 不可用"))
+                            .hint("写成站内路径，以 / 开头，例如 /old/path.html；不能包含 .."),
+                    );
+                    continue;
+                };
+                let mut ctx = self.base.clone();
+                ctx.insert(
+                    "target",
+                    &Link {
+                        title: item.entry.title.clone(),
+                        url: s.url(&item.path),
+                    },
+                );
+                ctx.insert("permalink", &s.permalink(&item.path));
+                match self.render("alias.html", &ctx) {
+                    Ok(html) => out.push(OutputFile::other(
+                        path,
+                        Data::Bytes(html.into_bytes()),
+                        Some(item.entry.path.clone()),
+                    )),
+                    Err(d) => diags.push(d),
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The output file for an alias, or `None` if it is not a safe site path.
+fn alias_path(alias: &str) -> Option<String> {
+    let rest = alias.trim().strip_prefix('/')?;
+    let bad = rest.is_empty()
+        || rest.contains(['\\', '?', '#', '\0'])
+        || rest.split('/').any(|seg| seg == ".." || seg == ".");
+    if bad || rest.contains("//") {
+        return None;
+    }
+    let last = rest.rsplit('/').next().unwrap_or("");
+    Some(if rest.ends_with('/') {
+        format!("{rest}index.html")
+    } else if last.contains('.') {
+        rest.to_string()
+    } else {
+        format!("{rest}/index.html")
+    })
+}
+
+#[derive(Serialize)]
+struct SectionView<'a> {
+    title: String,
+    url: String,
+    permalink: String,
+    description: &'a str,
+    intro: &'a str,
+}
+
+impl<'a> SectionView<'a> {
+    fn new(site: &Site, title: String, path: &str, description: &'a str, intro: &'a str) -> Self {
+        SectionView {
+            title,
+            url: site.url(path),
+            permalink: site.permalink(path),
+            description,
+            intro,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct CourseView<'a> {
+    id: &'a str,
+    title: &'a str,
+    description: &'a str,
+    intro: &'a str,
+    url: String,
+    lesson_count: usize,
+    required_count: usize,
+    minutes: u32,
+    lessons: Vec<ItemView<'a>>,
+}
+
+#[derive(Serialize)]
+struct BranchView<'a> {
+    id: &'a str,
+    name: &'a str,
+    url: String,
+    parent: Option<CountedLink>,
+    children: Vec<CountedLink>,
+    counts: Vec<CountedLink>,
+    own_count: usize,
+    total_count: usize,
+    latest: Option<DateView>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::alias_path;
+
+    #[test]
+    fn alias_paths() {
+        assert_eq!(
+            alias_path("/old/path.html").as_deref(),
+            Some("old/path.html")
+        );
+        assert_eq!(
+            alias_path("/old/path/").as_deref(),
+            Some("old/path/index.html")
+        );
+        assert_eq!(
+            alias_path("/old/path").as_deref(),
+            Some("old/path/index.html")
+        );
+        assert_eq!(alias_path("/../etc/passwd"), None);
+        assert_eq!(alias_path("old.html"), None);
+        assert_eq!(alias_path("/"), None);
+        assert_eq!(alias_path("//evil.example/x"), None);
+    }
+}

@@ -1,0 +1,163 @@
+//! The publication gate: the one place that decides what is published.
+//!
+//! Every output (pages, listings, home, feeds, sitemap, tags, branches)
+//! is rendered from [`crate::site::Site`], which holds only the entries
+//! this gate let through.
+
+use serde::Serialize;
+
+use crate::content::{Entry, Kind, Scope};
+use crate::time::Instant;
+
+/// What a build publishes: its audience, its instant, and whether drafts count.
+#[derive(Debug, Clone, Copy)]
+pub struct Gate {
+    /// The widest audience of the build: `Public` publishes only public items,
+    /// `Party` adds party items, `Unit` adds unit items.
+    pub scope: Scope,
+    /// The instant everything time-dependent is computed against.
+    pub now: Instant,
+    /// Whether drafts are published (`--drafts`).
+    pub drafts: bool,
+}
+
+/// Why an entry is or is not published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Published,
+    Draft,
+    /// Dated after the build's `now`.
+    Embargoed,
+    /// Meant for a narrower audience than the build's scope.
+    OutOfScope,
+}
+
+impl Gate {
+    /// Decides whether `entry` is published by this build.
+    pub fn decide(&self, entry: &Entry) -> Decision {
+        if entry.meta.scope > self.scope {
+            Decision::OutOfScope
+        } else if entry.meta.draft && !self.drafts {
+            Decision::Draft
+        } else if entry.date.is_some_and(|d| d > self.now) {
+            Decision::Embargoed
+        } else {
+            Decision::Published
+        }
+    }
+}
+
+/// How many entries the gate held back, by reason.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct GateStats {
+    pub published: usize,
+    pub drafts: usize,
+    pub embargoed: usize,
+    pub out_of_scope: usize,
+}
+
+impl GateStats {
+    pub fn count(&mut self, d: Decision) {
+        match d {
+            Decision::Published => self.published += 1,
+            Decision::Draft => self.drafts += 1,
+            Decision::Embargoed => self.embargoed += 1,
+            Decision::OutOfScope => self.out_of_scope += 1,
+        }
+    }
+}
+
+/// The URL path of an entry under the base path, without a leading slash.
+pub fn url_path(kind: Kind, course: Option<&str>, slug: &str) -> String {
+    match (kind, course) {
+        (Kind::Page, _) => format!("{slug}/"),
+        (Kind::Lesson, Some(c)) => format!("lessons/{c}/{slug}/"),
+        (k, _) => format!("{}/{slug}/", k.dir()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::FrontMatter;
+    use std::path::PathBuf;
+
+    fn entry(scope: Scope, draft: bool, date: &str) -> Entry {
+        let tz = chrono_tz::Asia::Shanghai;
+        Entry {
+            path: PathBuf::from("content/news/a.md"),
+            kind: Kind::News,
+            course: None,
+            bundle: None,
+            slug: "a".into(),
+            title: "a".into(),
+            date: crate::time::parse(date, tz),
+            updated: None,
+            expires: None,
+            period: None,
+            category: None,
+            meta: FrontMatter {
+                scope,
+                draft,
+                ..Default::default()
+            },
+            yaml: String::new(),
+            yaml_line: 2,
+            body: String::new(),
+            body_line: 4,
+        }
+    }
+
+    #[test]
+    fn decides_by_scope_draft_and_time() {
+        let now = crate::time::parse("2026-11-21 12:00", chrono_tz::Asia::Shanghai).unwrap();
+        let public = Gate {
+            scope: Scope::Public,
+            now,
+            drafts: false,
+        };
+        let party = Gate {
+            scope: Scope::Party,
+            ..public
+        };
+        let unit = Gate {
+            scope: Scope::Unit,
+            drafts: true,
+            ..public
+        };
+        let past = "2026-11-20";
+        assert_eq!(
+            public.decide(&entry(Scope::Public, false, past)),
+            Decision::Published
+        );
+        assert_eq!(
+            public.decide(&entry(Scope::Party, false, past)),
+            Decision::OutOfScope
+        );
+        assert_eq!(
+            party.decide(&entry(Scope::Party, false, past)),
+            Decision::Published
+        );
+        assert_eq!(
+            party.decide(&entry(Scope::Unit, false, past)),
+            Decision::OutOfScope
+        );
+        assert_eq!(
+            unit.decide(&entry(Scope::Unit, true, past)),
+            Decision::Published
+        );
+        assert_eq!(
+            public.decide(&entry(Scope::Public, true, past)),
+            Decision::Draft
+        );
+        assert_eq!(
+            public.decide(&entry(Scope::Public, false, "2026-11-21 12:01")),
+            Decision::Embargoed
+        );
+        assert_eq!(
+            public.decide(&entry(Scope::Public, false, "2026-11-21 12:00")),
+            Decision::Published
+        );
+    }
+}

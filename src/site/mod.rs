@@ -1,0 +1,409 @@
+//! The read-only model of a site: published items, sections, courses,
+//! tags and branches. Built once per build; renderers only read it.
+
+pub mod gate;
+pub mod links;
+mod model;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+pub use gate::{Decision, Gate, GateStats};
+pub use model::{Branch, Course, FileRef, Item, Section, Tag};
+
+use crate::config::Config;
+use crate::content::{Content, Entry, Kind, SectionKey, SectionSource, slug};
+use crate::diagnostic::{Diagnostic, unknown_name_hint};
+use crate::markdown::Markdown;
+use links::{Asset, BodyLinks, asset_output_path, encode_path, resolve_asset, source_dir};
+
+/// The read-only model every renderer reads from.
+pub struct Site {
+    pub config: Config,
+    pub root: PathBuf,
+    pub gate: Gate,
+    pub stats: GateStats,
+    /// Published items only, newest first (then by source path).
+    pub items: Vec<Item>,
+    pub home: Section,
+    /// Listing sections of news, notices, lessons and disclosure.
+    pub sections: BTreeMap<Kind, Section>,
+    /// Items of each kind, in listing order (indices into `items`).
+    pub by_kind: BTreeMap<Kind, Vec<usize>>,
+    pub courses: Vec<Course>,
+    pub tags: Vec<Tag>,
+    /// The organization tree, depth first.
+    pub branches: Vec<Branch>,
+    /// 党务公开 categories that have items: key and items.
+    pub categories: Vec<(&'static str, Vec<usize>)>,
+    /// Files outside bundles used by published items: output path → source.
+    pub loose_assets: BTreeMap<String, PathBuf>,
+}
+
+/// URL segments that items may not take, because listings use them.
+const RESERVED_TOP: &[&str] = &[
+    "news",
+    "notices",
+    "lessons",
+    "disclosure",
+    "branches",
+    "tags",
+    "feeds",
+    "page",
+    "static",
+    "pages",
+    "search",
+];
+
+impl Site {
+    /// Builds the model from loaded content. Only entries the gate publishes
+    /// enter it; every entry's front matter is still checked.
+    pub fn build(
+        root: &Path,
+        config: Config,
+        content: Content,
+        gate: Gate,
+        md: &Markdown,
+    ) -> Result<Site, Vec<Diagnostic>> {
+        let mut diags = Vec::new();
+        let paths: Vec<String> = content
+            .entries
+            .iter()
+            .map(|e| gate::url_path(e.kind, e.course.as_deref(), &e.slug))
+            .collect();
+        check_paths(&content.entries, &paths, &mut diags);
+        check_branches(&content.entries, &config, &mut diags);
+        let mut stats = GateStats::default();
+        let decisions: Vec<Decision> = content.entries.iter().map(|e| gate.decide(e)).collect();
+        decisions.iter().for_each(|d| stats.count(*d));
+        let urls: HashMap<PathBuf, Option<String>> = content
+            .entries
+            .iter()
+            .zip(&paths)
+            .zip(&decisions)
+            .map(|((e, p), d)| {
+                (
+                    e.path.clone(),
+                    (*d == Decision::Published).then(|| p.clone()),
+                )
+            })
+            .collect();
+        let published: Vec<(Entry, String)> = content
+            .entries
+            .into_iter()
+            .zip(paths)
+            .zip(&decisions)
+            .filter(|(_, d)| **d == Decision::Published)
+            .map(|(pair, _)| pair)
+            .collect();
+        let results: Vec<(Item, Vec<Asset>, Vec<Diagnostic>)> = published
+            .into_par_iter()
+            .map(|(entry, path)| make_item(root, entry, path, &urls, &config, md))
+            .collect();
+        let mut items = Vec::with_capacity(results.len());
+        let mut loose_assets = BTreeMap::new();
+        for (item, used, d) in results {
+            diags.extend(d);
+            for a in used {
+                if let Asset::Loose(src) = &a {
+                    loose_assets.insert(asset_output_path(&item.path, &a), src.clone());
+                }
+            }
+            items.push(item);
+        }
+        items.sort_by(|a, b| {
+            b.entry
+                .date
+                .cmp(&a.entry.date)
+                .then_with(|| a.entry.path.cmp(&b.entry.path))
+        });
+        let sections = make_sections(root, &content.sections, &config, &urls, md, &mut diags);
+        let mut site = Site {
+            home: sections
+                .get(&SectionKey::Home)
+                .cloned()
+                .unwrap_or_else(|| Section::default_for(SectionKey::Home, &config)),
+            sections: [Kind::News, Kind::Notice, Kind::Lesson, Kind::Disclosure]
+                .into_iter()
+                .map(|k| {
+                    let key = SectionKey::Kind(k);
+                    let s = sections
+                        .get(&key)
+                        .cloned()
+                        .unwrap_or_else(|| Section::default_for(key, &config));
+                    (k, s)
+                })
+                .collect(),
+            by_kind: BTreeMap::new(),
+            courses: Vec::new(),
+            tags: Vec::new(),
+            branches: Vec::new(),
+            categories: Vec::new(),
+            loose_assets,
+            config,
+            root: root.to_path_buf(),
+            gate,
+            stats,
+            items,
+        };
+        site.index(&content.courses, &sections, &mut diags);
+        if diags.iter().any(Diagnostic::is_error) {
+            return Err(diags);
+        }
+        Ok(site)
+    }
+
+    /// Fills the listings that point into `items`.
+    fn index(
+        &mut self,
+        course_ids: &[String],
+        sections: &BTreeMap<SectionKey, Section>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        for (i, item) in self.items.iter().enumerate() {
+            self.by_kind.entry(item.entry.kind).or_default().push(i);
+        }
+        for (kind, section) in &self.sections {
+            if let Some(list) = self.by_kind.get_mut(kind) {
+                model::sort_listing(list, &self.items, section.sort);
+            }
+        }
+        self.courses = model::courses(course_ids, sections, &self.items, &self.config, diags);
+        self.tags = model::tags(&self.items, diags);
+        self.branches = model::branches(&self.config.organization, &self.items);
+        self.categories = crate::content::CATEGORIES
+            .iter()
+            .filter_map(|(key, _)| {
+                let list: Vec<usize> = self
+                    .by_kind
+                    .get(&Kind::Disclosure)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|&i| self.items[i].entry.category == Some(key))
+                    .collect();
+                (!list.is_empty()).then_some((*key, list))
+            })
+            .collect();
+    }
+
+    /// `base_path` + `path`: the root-relative URL of a site path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.config.base_path)
+    }
+
+    /// `base_url` + `path`: the absolute URL of a site path.
+    pub fn permalink(&self, path: &str) -> String {
+        format!("{}{path}", self.config.base_url)
+    }
+}
+
+fn check_paths(entries: &[Entry], paths: &[String], diags: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<&str, &Entry> = HashMap::new();
+    for (entry, path) in entries.iter().zip(paths) {
+        let clash = match entry.kind {
+            Kind::Page => RESERVED_TOP.contains(&entry.slug.as_str()),
+            Kind::Disclosure => {
+                entry.slug == "page" || crate::content::category_key(&entry.slug).is_some()
+            }
+            _ => entry.slug == "page" || entry.slug == "podcast",
+        };
+        if clash {
+            diags.push(
+                entry
+                    .error("slug", format!("网址 “/{path}” 与栏目或列表页的网址冲突"))
+                    .hint("请用 slug: 字段另取一个网址"),
+            );
+        }
+        if let Some(other) = seen.insert(path, entry) {
+            diags.push(
+                entry
+                    .error(
+                        "slug",
+                        format!(
+                            "网址 “/{path}” 重复：{} 也用了这个网址",
+                            other.path.display()
+                        ),
+                    )
+                    .hint("在其中一个文件里用 slug: 字段另取一个网址"),
+            );
+        }
+    }
+}
+
+fn check_branches(entries: &[Entry], config: &Config, diags: &mut Vec<Diagnostic>) {
+    let ids = config.organization.ids();
+    for entry in entries {
+        if let Some(b) = &entry.meta.branch
+            && !ids.contains(&b.as_str())
+        {
+            diags.push(
+                entry
+                    .error(
+                        "branch",
+                        format!("site.yaml 的组织机构中没有编号为 “{b}” 的党组织"),
+                    )
+                    .hint(unknown_name_hint(b, &ids)),
+            );
+        }
+    }
+}
+
+fn make_item(
+    root: &Path,
+    entry: Entry,
+    path: String,
+    urls: &HashMap<PathBuf, Option<String>>,
+    config: &Config,
+    md: &Markdown,
+) -> (Item, Vec<Asset>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let dir = source_dir(&entry.path);
+    let links = BodyLinks {
+        root,
+        dir,
+        bundle: entry.bundle.as_ref(),
+        urls,
+        base_path: &config.base_path,
+        item_path: &path,
+        used: RefCell::new(Vec::new()),
+    };
+    let (rendered, errors) = md.render(&entry.body, entry.body_line, &links);
+    for e in errors {
+        diags.push(
+            Diagnostic::error(&entry.path, e.message)
+                .line(e.line)
+                .field("正文链接")
+                .hint(e.hint),
+        );
+    }
+    let mut used = links.used.into_inner();
+    let mut file = |field: &str, written: &str| -> Option<FileRef> {
+        if links::is_external(written) {
+            return Some(FileRef::external(written));
+        }
+        match resolve_asset(root, dir, entry.bundle.as_ref(), written) {
+            Ok(asset) => {
+                let out = asset_output_path(&path, &asset);
+                let size = match &asset {
+                    Asset::Bundle(rel) => {
+                        entry.bundle.as_ref().map(|b| root.join(&b.dir).join(rel))
+                    }
+                    Asset::Loose(rel) => Some(root.join(rel)),
+                }
+                .and_then(|p| std::fs::metadata(p).ok())
+                .map_or(0, |m| m.len());
+                used.push(asset);
+                Some(FileRef::local(
+                    format!("{}{}", config.base_path, encode_path(&out)),
+                    &out,
+                    size,
+                ))
+            }
+            Err(e) => {
+                let (msg, hint) = e.message(written);
+                diags.push(entry.error(field, msg).hint(hint));
+                None
+            }
+        }
+    };
+    let cover = entry.meta.cover.clone().and_then(|c| file("cover", &c));
+    let attachments = entry
+        .meta
+        .attachments
+        .clone()
+        .iter()
+        .filter_map(|a| {
+            file("attachments", &a.path).map(|f| FileRef {
+                title: a.title.clone().unwrap_or_else(|| f.name.clone()),
+                ..f
+            })
+        })
+        .collect();
+    let audio = entry.meta.audio.clone().and_then(|a| file("audio", &a));
+    let video = entry.meta.video.clone().and_then(|v| file("video", &v));
+    let reading_minutes = rendered.reading_minutes(config.reading_speed);
+    let summary = entry
+        .meta
+        .summary
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or(rendered.summary);
+    let item = Item {
+        path,
+        html: rendered.html,
+        summary,
+        toc: rendered.toc,
+        reading_minutes,
+        chars: rendered.cjk_chars + rendered.latin_words,
+        cover,
+        attachments,
+        audio,
+        video,
+        entry,
+    };
+    (item, used, diags)
+}
+
+fn make_sections(
+    root: &Path,
+    sources: &[SectionSource],
+    config: &Config,
+    urls: &HashMap<PathBuf, Option<String>>,
+    md: &Markdown,
+    diags: &mut Vec<Diagnostic>,
+) -> BTreeMap<SectionKey, Section> {
+    sources
+        .iter()
+        .map(|s| {
+            let mut section = Section::default_for(s.key.clone(), config);
+            let links = BodyLinks {
+                root,
+                dir: source_dir(&s.path),
+                bundle: None,
+                urls,
+                base_path: &config.base_path,
+                item_path: &section.path,
+                used: RefCell::new(Vec::new()),
+            };
+            let (rendered, errors) = md.render(&s.body, s.body_line, &links);
+            for e in errors {
+                diags.push(
+                    Diagnostic::error(&s.path, e.message)
+                        .line(e.line)
+                        .hint(e.hint),
+                );
+            }
+            if !links.used.borrow().is_empty() {
+                diags.push(
+                    Diagnostic::error(&s.path, "栏目说明中不能引用文件")
+                        .hint("请把图片或附件放到文章里"),
+                );
+            }
+            if let Some(t) = s.meta.title.clone().filter(|t| !t.trim().is_empty()) {
+                section.title = t;
+            }
+            section.description = s.meta.description.clone().unwrap_or_default();
+            section.intro_html = rendered.html;
+            section.order = s.meta.order.unwrap_or(u32::MAX);
+            if let Some(n) = s.meta.pagination {
+                if n == 0 {
+                    diags
+                        .push(Diagnostic::error(&s.path, "每页条数必须大于 0").field("pagination"));
+                }
+                section.pagination = n.max(1);
+            }
+            section.sort = s.meta.sort.unwrap_or(section.sort);
+            section.source = Some(s.path.clone());
+            (s.key.clone(), section)
+        })
+        .collect()
+}
+
+/// Whether `s` can be a tag slug (used by the model when deriving them).
+pub(crate) fn tag_slug(name: &str) -> String {
+    slug::from_text(name)
+}

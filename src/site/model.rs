@@ -1,0 +1,296 @@
+//! The parts of the model: items, sections, courses, tags and branches.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::config::{Config, OrgNode};
+use crate::content::frontmatter::SortBy;
+use crate::content::{Entry, Kind, SectionKey};
+use crate::diagnostic::Diagnostic;
+use crate::markdown::Heading;
+
+/// A published item with its rendered body.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub entry: Entry,
+    /// URL path under the base path, without a leading slash (`news/a/`).
+    pub path: String,
+    pub html: String,
+    pub summary: String,
+    pub toc: Vec<Heading>,
+    pub reading_minutes: u32,
+    /// CJK characters plus Latin words.
+    pub chars: usize,
+    pub cover: Option<FileRef>,
+    pub attachments: Vec<FileRef>,
+    pub audio: Option<FileRef>,
+    pub video: Option<FileRef>,
+}
+
+/// A file an item offers: an image, attachment or media file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileRef {
+    /// Root-relative URL (or an external URL).
+    pub url: String,
+    pub title: String,
+    /// File name.
+    pub name: String,
+    /// Lowercase extension, e.g. `pdf`.
+    pub ext: String,
+    pub size: u64,
+    /// Human-readable size, e.g. `12.3 KB`; empty when unknown.
+    pub size_label: String,
+    pub external: bool,
+}
+
+/// `532 B`, `12.3 KB`, `4.0 MB`.
+pub fn size_label(size: u64) -> String {
+    match size {
+        0 => String::new(),
+        s if s < 1024 => format!("{s} B"),
+        s if s < 1024 * 1024 => format!("{:.1} KB", s as f64 / 1024.0),
+        s => format!("{:.1} MB", s as f64 / (1024.0 * 1024.0)),
+    }
+}
+
+impl FileRef {
+    pub fn local(url: String, out_path: &str, size: u64) -> Self {
+        let name = out_path.rsplit('/').next().unwrap_or(out_path).to_string();
+        let ext = name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        FileRef {
+            url,
+            title: name.clone(),
+            name,
+            ext,
+            size,
+            size_label: size_label(size),
+            external: false,
+        }
+    }
+
+    pub fn external(url: &str) -> Self {
+        let name = url.rsplit('/').next().unwrap_or(url).to_string();
+        FileRef {
+            url: url.to_string(),
+            title: name.clone(),
+            name,
+            ext: String::new(),
+            size: 0,
+            size_label: String::new(),
+            external: true,
+        }
+    }
+}
+
+/// A listing: a kind's section, a course, or the home page.
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub key: SectionKey,
+    pub title: String,
+    pub description: String,
+    pub intro_html: String,
+    pub pagination: usize,
+    pub sort: SortBy,
+    pub order: u32,
+    /// URL path (`news/`, `lessons/ershida/`, `` for home).
+    pub path: String,
+    pub source: Option<std::path::PathBuf>,
+}
+
+impl Section {
+    pub fn default_for(key: SectionKey, config: &Config) -> Section {
+        let (title, path, sort) = match &key {
+            SectionKey::Home => (config.title.clone(), String::new(), SortBy::Date),
+            SectionKey::Kind(k) => (k.label().to_string(), format!("{}/", k.dir()), SortBy::Date),
+            SectionKey::Course(c) => (c.clone(), format!("lessons/{c}/"), SortBy::Order),
+        };
+        Section {
+            key,
+            title,
+            description: String::new(),
+            intro_html: String::new(),
+            pagination: config.pagination,
+            sort,
+            order: u32::MAX,
+            path,
+            source: None,
+        }
+    }
+}
+
+/// A course of 学习园地 with its published lessons in order.
+#[derive(Debug, Clone)]
+pub struct Course {
+    pub id: String,
+    pub section: Section,
+    pub lessons: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tag {
+    pub name: String,
+    pub slug: String,
+    pub items: Vec<usize>,
+}
+
+/// A node of the organization tree with the items it and its subtree published.
+#[derive(Debug, Clone)]
+pub struct Branch {
+    pub id: String,
+    pub name: String,
+    pub depth: usize,
+    pub parent: Option<String>,
+    pub children: Vec<String>,
+    /// Items naming this branch (items naming none belong to the root).
+    pub own: Vec<usize>,
+    /// Own items and those of every descendant, newest first.
+    pub all: Vec<usize>,
+}
+
+/// Sorts a listing of item indices by the section's order.
+pub fn sort_listing(list: &mut [usize], items: &[Item], sort: SortBy) {
+    match sort {
+        // `items` is already newest first.
+        SortBy::Date => list.sort_unstable(),
+        SortBy::Title => list.sort_by(|&a, &b| {
+            items[a]
+                .entry
+                .title
+                .cmp(&items[b].entry.title)
+                .then(a.cmp(&b))
+        }),
+        SortBy::Order => list.sort_by_key(|&i| (items[i].entry.meta.order.unwrap_or(u32::MAX), i)),
+    }
+}
+
+pub fn courses(
+    ids: &[String],
+    sections: &BTreeMap<SectionKey, Section>,
+    items: &[Item],
+    config: &Config,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Course> {
+    let mut courses: Vec<Course> = ids
+        .iter()
+        .map(|id| {
+            let key = SectionKey::Course(id.clone());
+            let section = sections
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| Section::default_for(key, config));
+            let mut lessons: Vec<usize> = items
+                .iter()
+                .enumerate()
+                .filter(|(_, it)| {
+                    it.entry.kind == Kind::Lesson && it.entry.course.as_deref() == Some(id)
+                })
+                .map(|(i, _)| i)
+                .collect();
+            sort_listing(&mut lessons, items, section.sort);
+            let mut seen = BTreeMap::new();
+            for &i in &lessons {
+                let e = &items[i].entry;
+                if let Some(order) = e.meta.order
+                    && let Some(other) = seen.insert(order, &e.path)
+                {
+                    diags.push(
+                        e.error(
+                            "order",
+                            format!(
+                                "课程中第 {order} 课重复：{} 也是第 {order} 课",
+                                other.display()
+                            ),
+                        )
+                        .hint("同一课程中每课的 order 必须不同"),
+                    );
+                }
+            }
+            Course {
+                id: id.clone(),
+                section,
+                lessons,
+            }
+        })
+        .collect();
+    courses.sort_by(|a, b| (a.section.order, &a.id).cmp(&(b.section.order, &b.id)));
+    courses
+}
+
+pub fn tags(items: &[Item], diags: &mut Vec<Diagnostic>) -> Vec<Tag> {
+    let mut by_slug: BTreeMap<String, Tag> = BTreeMap::new();
+    for (i, item) in items.iter().enumerate() {
+        for name in &item.entry.meta.tags {
+            let name = name.trim();
+            let slug = super::tag_slug(name);
+            if slug.is_empty() {
+                diags.push(
+                    item.entry
+                        .error("tags", format!("标签 “{name}” 无法生成网址"))
+                        .hint("标签请用中文或字母数字"),
+                );
+                continue;
+            }
+            let tag = by_slug.entry(slug.clone()).or_insert_with(|| Tag {
+                name: name.to_string(),
+                slug,
+                items: Vec::new(),
+            });
+            if tag.name != name {
+                diags.push(
+                    item.entry
+                        .error(
+                            "tags",
+                            format!("标签 “{name}” 与 “{}” 的网址相同", tag.name),
+                        )
+                        .hint("请统一标签写法"),
+                );
+            }
+            if tag.items.last() != Some(&i) {
+                tag.items.push(i);
+            }
+        }
+    }
+    by_slug.into_values().collect()
+}
+
+pub fn branches(root: &OrgNode, items: &[Item]) -> Vec<Branch> {
+    let mut own: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, item) in items.iter().enumerate() {
+        let id = item.entry.meta.branch.as_deref().unwrap_or(&root.id);
+        own.entry(id).or_default().push(i);
+    }
+    let mut out = Vec::new();
+    collect(root, None, 0, &own, &mut out);
+    out
+}
+
+fn collect(
+    node: &OrgNode,
+    parent: Option<&str>,
+    depth: usize,
+    own: &BTreeMap<&str, Vec<usize>>,
+    out: &mut Vec<Branch>,
+) -> Vec<usize> {
+    let at = out.len();
+    let mine = own.get(node.id.as_str()).cloned().unwrap_or_default();
+    out.push(Branch {
+        id: node.id.clone(),
+        name: node.name.clone(),
+        depth,
+        parent: parent.map(str::to_string),
+        children: node.children.iter().map(|c| c.id.clone()).collect(),
+        own: mine.clone(),
+        all: Vec::new(),
+    });
+    let mut all = mine;
+    for child in &node.children {
+        all.extend(collect(child, Some(&node.id), depth + 1, own, out));
+    }
+    all.sort_unstable();
+    out[at].all = all.clone();
+    all
+}

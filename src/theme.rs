@@ -1,0 +1,182 @@
+//! Templates and static files: the built-in default theme, overridden
+//! file by file by the site's `themes/<name>/` and `static/`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use tera::Tera;
+use walkdir::WalkDir;
+
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+
+macro_rules! builtin {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../themes/default/templates/", $name)))),*]
+    };
+}
+
+/// The default theme's templates, compiled into the binary.
+const BUILTIN_TEMPLATES: &[(&str, &str)] = builtin!(
+    "base.html",
+    "macros.html",
+    "index.html",
+    "news.html",
+    "notice.html",
+    "lesson.html",
+    "disclosure.html",
+    "page.html",
+    "section.html",
+    "lessons.html",
+    "course.html",
+    "tags.html",
+    "tag.html",
+    "branches.html",
+    "branch.html",
+    "404.html",
+    "alias.html",
+);
+
+/// The default theme's static files, compiled into the binary.
+const BUILTIN_STATIC: &[(&str, &[u8])] = &[(
+    "style.css",
+    include_bytes!("../themes/default/static/style.css"),
+)];
+
+/// Where a static file's bytes come from.
+#[derive(Debug, Clone)]
+pub enum StaticFile {
+    Builtin(&'static [u8]),
+    /// A file on disk, relative to the site root.
+    Disk(PathBuf),
+}
+
+/// The templates and static files of a build.
+pub struct Theme {
+    pub tera: Tera,
+    /// Output path → source, theme files first, then the site's.
+    pub statics: BTreeMap<String, StaticFile>,
+}
+
+impl Theme {
+    /// Loads the built-in theme with the site's overrides.
+    pub fn load(root: &Path, config: &Config) -> Result<Theme, Vec<Diagnostic>> {
+        let theme_dir = Path::new("themes").join(&config.theme);
+        if config.theme != "default" && !root.join(&theme_dir).is_dir() {
+            return Err(vec![
+                Diagnostic::error(
+                    crate::config::CONFIG_FILE,
+                    format!("找不到主题 “{}”", config.theme),
+                )
+                .field("theme")
+                .hint(format!(
+                    "主题应放在 {} 文件夹中；不写 theme 则使用内置的 default 主题",
+                    theme_dir.display()
+                )),
+            ]);
+        }
+        let mut templates: BTreeMap<String, (String, String)> = BUILTIN_TEMPLATES
+            .iter()
+            .map(|(name, text)| {
+                (
+                    name.to_string(),
+                    (format!("内置主题/{name}"), text.to_string()),
+                )
+            })
+            .collect();
+        let mut diags = Vec::new();
+        for rel in files_under(root, &theme_dir.join("templates")) {
+            let name = slash(
+                rel.strip_prefix(theme_dir.join("templates"))
+                    .unwrap_or(&rel),
+            );
+            match std::fs::read_to_string(root.join(&rel)) {
+                Ok(text) => {
+                    templates.insert(name, (slash(&rel), text));
+                }
+                Err(e) => diags.push(Diagnostic::error(&rel, format!("无法读取模板（{e}）"))),
+            }
+        }
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html", ".xml"]);
+        // Tera's default also escapes `/`, which makes every URL unreadable.
+        tera.set_escape_fn(crate::markdown::html_escape_str);
+        let raw: Vec<(&str, &str)> = templates
+            .iter()
+            .map(|(n, (_, t))| (n.as_str(), t.as_str()))
+            .collect();
+        if let Err(e) = tera.add_raw_templates(raw) {
+            diags.push(template_error(&e, |name| {
+                templates.get(name).map(|(p, _)| p.clone())
+            }));
+        }
+        let mut statics: BTreeMap<String, StaticFile> = BUILTIN_STATIC
+            .iter()
+            .map(|(name, bytes)| (name.to_string(), StaticFile::Builtin(bytes)))
+            .collect();
+        for dir in [theme_dir.join("static"), PathBuf::from("static")] {
+            for rel in files_under(root, &dir) {
+                let out = slash(rel.strip_prefix(&dir).unwrap_or(&rel));
+                statics.insert(out, StaticFile::Disk(rel));
+            }
+        }
+        if diags.is_empty() {
+            Ok(Theme { tera, statics })
+        } else {
+            Err(diags)
+        }
+    }
+}
+
+/// Files under `root/dir`, relative to `root`, sorted; editor files skipped.
+fn files_under(root: &Path, dir: &Path) -> Vec<PathBuf> {
+    WalkDir::new(root.join(dir))
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0 || !crate::content::is_ignored(&e.file_name().to_string_lossy())
+        })
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| e.path().strip_prefix(root).ok().map(Path::to_path_buf))
+        .collect()
+}
+
+fn slash(p: &Path) -> String {
+    crate::site::links::slash_path(p)
+}
+
+/// A Tera error as a diagnostic naming the template file and line.
+pub fn template_error(err: &tera::Error, file_of: impl Fn(&str) -> Option<String>) -> Diagnostic {
+    let mut chain = vec![err.to_string()];
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        chain.push(s.to_string());
+        source = s.source();
+    }
+    let text = chain.join("\n");
+    let name = text
+        .split(['\'', '`'])
+        .nth(1)
+        .filter(|n| n.ends_with(".html") || n.ends_with(".xml"))
+        .unwrap_or("")
+        .to_string();
+    let line = text
+        .split("--> ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|n| n.trim().parse().ok());
+    let path = file_of(&name).unwrap_or_else(|| {
+        if name.is_empty() {
+            "模板".into()
+        } else {
+            name.clone()
+        }
+    });
+    Diagnostic::error(
+        path,
+        format!("模板错误：{}", chain.join("；").replace('\n', " ")),
+    )
+    .at_line(line)
+    .hint("检查模板语法（{{ }} 与 {% %} 是否成对、变量名是否写对）")
+}
