@@ -195,6 +195,15 @@ fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
+/// A heading being read: its events are held until its id is known.
+struct OpenHeading<'a> {
+    level: HeadingLevel,
+    id: Option<CowStr<'a>>,
+    classes: Vec<CowStr<'a>>,
+    events: Vec<Event<'a>>,
+    title: String,
+}
+
 struct Renderer<'r, 'a> {
     md: &'r Markdown,
     links: &'r dyn LinkResolver,
@@ -202,13 +211,7 @@ struct Renderer<'r, 'a> {
     body_line: usize,
     out: Rendered,
     errors: Vec<LinkError>,
-    heading: Option<(
-        HeadingLevel,
-        Option<CowStr<'a>>,
-        Vec<CowStr<'a>>,
-        Vec<Event<'a>>,
-        String,
-    )>,
+    heading: Option<OpenHeading<'a>>,
     code: Option<(String, String)>,
     ids: HashMap<String, usize>,
     /// For each open link: whether it was dropped.
@@ -250,7 +253,7 @@ impl<'r, 'a> Renderer<'r, 'a> {
 
     fn emit(&mut self, event: Event<'a>, out: &mut Vec<Event<'a>>) {
         match &mut self.heading {
-            Some((.., buf, _)) => buf.push(event),
+            Some(h) => h.events.push(event),
             None => out.push(event),
         }
     }
@@ -266,8 +269,8 @@ impl<'r, 'a> Renderer<'r, 'a> {
         {
             m.push_str(text);
         }
-        if let Some((.., title)) = &mut self.heading {
-            title.push_str(text);
+        if let Some(h) = &mut self.heading {
+            h.title.push_str(text);
         }
     }
 
@@ -297,7 +300,13 @@ impl<'r, 'a> Renderer<'r, 'a> {
             Event::Start(Tag::Heading {
                 level, id, classes, ..
             }) => {
-                self.heading = Some((level, id, classes, Vec::new(), String::new()));
+                self.heading = Some(OpenHeading {
+                    level,
+                    id,
+                    classes,
+                    events: Vec::new(),
+                    title: String::new(),
+                });
             }
             Event::End(TagEnd::Heading(_)) => self.end_heading(out),
             Event::Start(Tag::Paragraph) => {
@@ -396,7 +405,14 @@ impl<'r, 'a> Renderer<'r, 'a> {
     }
 
     fn end_heading(&mut self, out: &mut Vec<Event<'a>>) {
-        let Some((level, id, classes, buf, title)) = self.heading.take() else {
+        let Some(OpenHeading {
+            level,
+            id,
+            classes,
+            events: buf,
+            title,
+        }) = self.heading.take()
+        else {
             return;
         };
         let base = match &id {

@@ -55,15 +55,13 @@ pub fn write(out: &Path, root: &Path, files: &[OutputFile]) -> Result<(), WriteE
     let staging = staging.keep();
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
     let had_old = out.exists();
-    if had_old {
-        if let Err(e) = std::fs::rename(out, &old) {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(WriteError {
-                action: "替换输出文件夹",
-                path: out.to_path_buf(),
-                source: e,
-            });
-        }
+    if had_old && let Err(e) = std::fs::rename(out, &old) {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(WriteError {
+            action: "替换输出文件夹",
+            path: out.to_path_buf(),
+            source: e,
+        });
     }
     if let Err(e) = std::fs::rename(&staging, out) {
         if had_old {

@@ -173,10 +173,9 @@ pub fn template_error(err: &tera::Error, file_of: impl Fn(&str) -> Option<String
             name.clone()
         }
     });
-    Diagnostic::error(
-        path,
-        format!("模板错误：{}", chain.join("；").replace('\n', " ")),
-    )
-    .at_line(line)
-    .hint("检查模板语法（{{ }} 与 {% %} 是否成对、变量名是否写对）")
+    let joined = chain.join("；");
+    let message: Vec<&str> = joined.split_whitespace().collect();
+    Diagnostic::error(path, format!("模板错误：{}", message.join(" ")))
+        .at_line(line)
+        .hint("检查模板语法（{{ }} 与 {% %} 是否成对、变量名是否写对）")
 }

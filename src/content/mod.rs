@@ -135,10 +135,11 @@ impl Entry {
         crate::yaml::key_line(&self.yaml, field, 1).map(|l| l + self.yaml_line - 1)
     }
 
-    /// An error about this entry's `field`, located at its line.
+    /// An error about this entry's `field`, located at its line (or at the
+    /// front matter's first line when the field is not written).
     pub fn error(&self, field: &str, message: impl Into<String>) -> Diagnostic {
         Diagnostic::error(&self.path, message)
-            .at_line(self.field_line(field))
+            .line(self.field_line(field).unwrap_or(1))
             .field(field)
     }
 }

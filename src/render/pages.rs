@@ -514,7 +514,7 @@ fn alias_path(alias: &str) -> Option<String> {
     let bad = rest.is_empty()
         || rest.contains(['\\', '?', '#', '\0'])
         || rest.split('/').any(|seg| seg == ".." || seg == ".");
-    if bad || rest.contains("//") {
+    if bad || rest.starts_with('/') || rest.contains("//") {
         return None;
     }
     let last = rest.rsplit('/').next().unwrap_or("");

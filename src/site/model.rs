@@ -259,7 +259,12 @@ pub fn tags(items: &[Item], diags: &mut Vec<Diagnostic>) -> Vec<Tag> {
 
 pub fn branches(root: &OrgNode, items: &[Item]) -> Vec<Branch> {
     let mut own: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, item) in items.iter().enumerate() {
+    // Standalone pages (关于我们) belong to the site, not to a branch's news.
+    for (i, item) in items
+        .iter()
+        .enumerate()
+        .filter(|(_, it)| it.entry.kind != Kind::Page)
+    {
         let id = item.entry.meta.branch.as_deref().unwrap_or(&root.id);
         own.entry(id).or_default().push(i);
     }

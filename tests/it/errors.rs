@@ -1,0 +1,286 @@
+//! Bad input: a Chinese message naming file, line and field; exit non-zero.
+
+use crate::support::TestSite;
+
+/// Builds a basic site with one extra file and returns stderr.
+fn err_with(rel: &str, text: &str) -> String {
+    let site = TestSite::basic();
+    site.write(rel, text);
+    site.build_err()
+}
+
+fn assert_has(stderr: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(stderr.contains(p), "missing {p:?} in:\n{stderr}");
+    }
+}
+
+#[test]
+fn malformed_yaml_points_at_the_md_line() {
+    let e = err_with(
+        "content/news/bad.md",
+        "---\ntitle: 坏\ndate: 2026-01-01\ntags: [a, b\nsummary: x\n---\n正文\n",
+    );
+    assert_has(&e, &["错误：content/news/bad.md 第 5 行", "YAML"]);
+}
+
+#[test]
+fn missing_title_and_date() {
+    let e = err_with("content/news/bad.md", "---\nauthor: 某人\n---\n正文\n");
+    assert_has(
+        &e,
+        &[
+            "content/news/bad.md 第 2 行，字段 “title”：缺少标题",
+            "字段 “date”：缺少发布日期",
+        ],
+    );
+}
+
+#[test]
+fn unparseable_date() {
+    let e = err_with(
+        "content/news/bad.md",
+        "---\ntitle: 坏日期\ndate: 2026-13-45\n---\n",
+    );
+    assert_has(
+        &e,
+        &[
+            "content/news/bad.md 第 3 行，字段 “date”：无法识别的日期 “2026-13-45”",
+            "提示：写成 2026-11-20",
+        ],
+    );
+}
+
+#[test]
+fn unknown_field_suggests_the_closest() {
+    let e = err_with(
+        "content/news/bad.md",
+        "---\ntitle: 拼错\ndate: 2026-01-01\nsumary: 摘要\n---\n",
+    );
+    assert_has(
+        &e,
+        &[
+            "content/news/bad.md 第 4 行，字段 “sumary”：未知字段",
+            "是不是想写 “summary”",
+        ],
+    );
+}
+
+#[test]
+fn field_of_another_kind() {
+    let e = err_with(
+        "content/news/bad.md",
+        "---\ntitle: 动态\ndate: 2026-01-01\nexpires: 2026-02-01\n---\n",
+    );
+    assert_has(
+        &e,
+        &["第 4 行，字段 “expires”：字段 “expires” 只能用于通知公告"],
+    );
+}
+
+#[test]
+fn unknown_branch() {
+    let e = err_with(
+        "content/news/bad.md",
+        "---\ntitle: 支部\ndate: 2026-01-01\nbranch: vilage\n---\n",
+    );
+    assert_has(
+        &e,
+        &[
+            "第 4 行，字段 “branch”",
+            "没有编号为 “vilage” 的党组织",
+            "是不是想写 “village”",
+        ],
+    );
+}
+
+#[test]
+fn duplicate_slug_names_both_files() {
+    let e = err_with(
+        "content/news/copy.md",
+        "---\ntitle: 重复\ndate: 2026-01-01\nslug: first\n---\n",
+    );
+    assert_has(
+        &e,
+        &[
+            "content/news/first.md",
+            "content/news/copy.md",
+            "字段 “slug”",
+            "网址 “/news/first/” 重复",
+        ],
+    );
+}
+
+#[test]
+fn template_error_names_template_and_line() {
+    let site = TestSite::basic();
+    site.write("themes/default/templates/page.html", "{% extends \"base.html\" %}\n{% block content %}\n{{ page.title \n{% endblock content %}\n");
+    let e = site.build_err();
+    // Tera reports the unclosed `{{` where it notices it: the next line.
+    assert_has(
+        &e,
+        &["themes/default/templates/page.html 第 4 行", "模板错误"],
+    );
+}
+
+#[test]
+fn template_render_error_names_template() {
+    let site = TestSite::basic();
+    site.write(
+        "themes/default/templates/page.html",
+        "{{ page.no_such_field.deeper }}",
+    );
+    let e = site.build_err();
+    assert_has(&e, &["page.html", "模板错误", "content/pages/about.md"]);
+}
+
+#[test]
+fn missing_bundle_asset() {
+    let site = TestSite::basic();
+    site.write(
+        "content/news/bundle-visit/index.md",
+        "---\ntitle: 包\ndate: 2026-01-01\ncover: nope.png\n---\n\n\n![图](missing.jpg)\n",
+    );
+    let e = site.build_err();
+    assert_has(
+        &e,
+        &[
+            "content/news/bundle-visit/index.md 第 4 行，字段 “cover”：找不到文件 “nope.png”",
+            "第 8 行，字段 “正文链接”：找不到文件 “missing.jpg”",
+        ],
+    );
+}
+
+#[test]
+fn path_outside_the_site() {
+    let e = err_with(
+        "content/news/bad.md",
+        "---\ntitle: 越界\ndate: 2026-01-01\ncover: ../../site.yaml\n---\n[x](../../../../etc/passwd)\n",
+    );
+    assert_has(
+        &e,
+        &[
+            "第 4 行，字段 “cover”：路径 “../../site.yaml” 指向站点内容文件夹之外",
+            "第 6 行，字段 “正文链接”：路径 “../../../../etc/passwd” 指向站点内容文件夹之外",
+        ],
+    );
+}
+
+#[test]
+fn link_to_a_missing_file() {
+    let e = err_with(
+        "content/news/bad.md",
+        "---\ntitle: 断链\ndate: 2026-01-01\n---\n\n见[通知](../notices/nope.md)\n",
+    );
+    assert_has(
+        &e,
+        &["content/news/bad.md 第 6 行，字段 “正文链接”：链接的文章 “../notices/nope.md” 不存在"],
+    );
+}
+
+#[test]
+fn unknown_config_key_names_the_closest() {
+    let site = TestSite::basic();
+    let yaml = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    site.write("site.yaml", &format!("{yaml}paginaton: 5\n"));
+    let e = site.build_err();
+    assert_has(
+        &e,
+        &[
+            "site.yaml 第 16 行，字段 “paginaton”：未知配置项",
+            "是不是想写 “pagination”",
+        ],
+    );
+}
+
+#[test]
+fn missing_front_matter_and_bad_encoding() {
+    let site = TestSite::basic();
+    site.write("content/news/plain.md", "只有正文\n");
+    std::fs::write(
+        site.root().join("content/news/gbk.md"),
+        b"---\ntitle: \xd6\xd0\n---\n",
+    )
+    .unwrap();
+    let e = site.build_err();
+    assert_has(
+        &e,
+        &[
+            "content/news/plain.md 第 1 行：文件开头缺少 front matter",
+            "content/news/gbk.md 第 2 行：文件不是 UTF-8 编码",
+        ],
+    );
+}
+
+#[test]
+fn all_problems_of_a_build_are_reported_together() {
+    let site = TestSite::basic();
+    site.write("content/news/a.md", "---\ntitle: A\ndate: 不是日期\n---\n");
+    site.write(
+        "content/notices/b.md",
+        "---\ntitle: B\ndate: 2026-01-01\nlevle: urgent\n---\n",
+    );
+    site.write(
+        "content/lessons/course-a/c.md",
+        "---\ntitle: C\ndate: 2026-01-01\n---\n[x](nope.md)\n",
+    );
+    let e = site.build_err();
+    assert_has(
+        &e,
+        &[
+            "content/news/a.md",
+            "content/notices/b.md",
+            "content/lessons/course-a/c.md",
+            "发现 3 个问题",
+        ],
+    );
+}
+
+#[test]
+fn unknown_section_folder_and_course_without_index() {
+    let site = TestSite::basic();
+    site.write(
+        "content/nwes/a.md",
+        "---\ntitle: A\ndate: 2026-01-01\n---\n",
+    );
+    site.write(
+        "content/lessons/new-course/a.md",
+        "---\ntitle: A\ndate: 2026-01-01\n---\n",
+    );
+    let e = site.build_err();
+    assert_has(
+        &e,
+        &[
+            "未知的栏目文件夹 “nwes”",
+            "是不是想写 “news”",
+            "content/lessons/new-course：课程文件夹缺少 _index.md",
+        ],
+    );
+}
+
+#[test]
+fn bad_now_and_scope_flags() {
+    let site = TestSite::basic();
+    let run = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("dangjian")
+            .unwrap()
+            .args(["build", "--root"])
+            .arg(site.root())
+            .args(args)
+            .assert()
+            .failure();
+        String::from_utf8_lossy(&out.get_output().stderr).into_owned()
+    };
+    assert!(run(&["--now", "明天"]).contains("无法识别的时间 “明天”"));
+    run(&["--scope", "secret"]);
+    assert!(!site.out().exists(), "nothing written");
+}
+
+#[test]
+fn output_folder_that_would_destroy_the_site_is_refused() {
+    let site = TestSite::basic();
+    let content = site.root().join("content");
+    let out = site.build(&["--out", content.to_str().unwrap()]).failure();
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("不能把网站输出到"));
+    assert!(site.root().join("content/news/first.md").exists());
+}

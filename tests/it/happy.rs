@@ -1,0 +1,236 @@
+//! The happy path: every page and URL of SPEC "Outputs and URLs" (feeds aside).
+
+use crate::support::TestSite;
+
+#[test]
+fn builds_every_page_kind() {
+    let site = TestSite::basic();
+    site.build_ok();
+    for page in [
+        "index.html",
+        "404.html",
+        "news/index.html",
+        "news/page/2/index.html",
+        "news/first/index.html",
+        "news/bundle-visit/index.html",
+        "notices/index.html",
+        "notices/meeting/index.html",
+        "lessons/index.html",
+        "lessons/course-a/index.html",
+        "lessons/course-a/one/index.html",
+        "disclosure/index.html",
+        "disclosure/dues-2026/index.html",
+        "disclosure/dues/index.html",
+        "branches/index.html",
+        "branches/county/index.html",
+        "branches/village/index.html",
+        "tags/index.html",
+        "about/index.html",
+        "sitemap.xml",
+        "robots.txt",
+        "style.css",
+        "highlight.css",
+        "extra.css",
+    ] {
+        assert!(site.exists(page), "missing {page}");
+    }
+    // The disclosure category page: /disclosure/<category>/.
+    assert!(site.read("disclosure/dues/index.html").contains("党费公示"));
+}
+
+#[test]
+fn item_page_has_its_content_and_metadata() {
+    let site = TestSite::basic();
+    site.build_ok();
+    let html = site.read("news/first/index.html");
+    assert!(html.contains("<title>第一条动态 - 测试党建网</title>"));
+    assert!(
+        html.contains(r#"<h2 id="学习-心得">"#),
+        "Chinese heading id"
+    );
+    // pulldown-cmark percent-encodes hrefs; browsers match it to the id.
+    assert!(
+        html.contains(r#"href="/notices/meeting/#%E8%A6%81%E6%B1%82""#),
+        "md link rewritten: {html}"
+    );
+    assert!(html.contains("class=\"hl-"), "code highlighted");
+    assert!(html.contains(r#"href="/branches/village/">测试村党支部</a>"#));
+    assert!(html.contains(r#"href="/tags/xue-xi/""#));
+    assert!(html.contains(r#"<link rel="canonical" href="https://example.org/news/first/">"#));
+}
+
+#[test]
+fn bundle_assets_are_copied_and_relative_links_work() {
+    let site = TestSite::basic();
+    site.build_ok();
+    assert!(site.exists("news/bundle-visit/photo.png"));
+    let html = site.read("news/bundle-visit/index.html");
+    assert!(
+        html.contains(r#"<img src="photo.png" alt="照片""#),
+        "{html}"
+    );
+    assert!(html.contains(r#"src="/news/bundle-visit/photo.png" alt="走访照片""#));
+    assert!(!html.contains("<script>alert"), "raw HTML sanitized");
+}
+
+#[test]
+fn listings_paginate_newest_first() {
+    let site = TestSite::basic();
+    site.build_ok();
+    let p1 = site.read("news/index.html");
+    let p2 = site.read("news/page/2/index.html");
+    let pos = |s: &str, t: &str| s.find(t).unwrap_or_else(|| panic!("{t} not in page"));
+    assert!(pos(&p1, "页面包动态") < pos(&p1, "第三条动态"));
+    assert!(p2.contains("第二条动态") && p2.contains("第一条动态"));
+    assert!(p1.contains(r#"href="/news/page/2/""#));
+    assert!(p2.contains(r#"rel="prev" href="/news/""#));
+}
+
+#[test]
+fn branch_lists_its_subtree() {
+    let site = TestSite::basic();
+    site.build_ok();
+    let county = site.read("branches/county/index.html");
+    // Every item but the standalone page; items naming no branch are the root's.
+    assert!(
+        county.contains("共 8 篇"),
+        "root holds every item: {county}"
+    );
+    let town = site.read("branches/town/index.html");
+    assert!(
+        town.contains("会议通知") && town.contains("页面包动态"),
+        "newest first"
+    );
+    assert!(
+        site.read("branches/town/page/2/index.html")
+            .contains("第二条动态")
+    );
+    assert!(town.contains("共 4 篇"), "town + village items");
+    let village = site.read("branches/village/index.html");
+    assert!(village.contains("共 2 篇"));
+    assert!(site.read("branches/index.html").contains("测试村党支部"));
+}
+
+#[test]
+fn course_orders_lessons_with_prev_next() {
+    let site = TestSite::basic();
+    site.build_ok();
+    let course = site.read("lessons/course-a/index.html");
+    assert!(course.find("第一课").unwrap() < course.find("第二课").unwrap());
+    let one = site.read("lessons/course-a/one/index.html");
+    assert!(one.contains("第 1 课 / 共 2 课"));
+    assert!(one.contains(r#"rel="next" href="/lessons/course-a/two/""#));
+    assert!(site.read("lessons/index.html").contains("必学"));
+}
+
+#[test]
+fn home_shows_pinned_notice_first() {
+    let site = TestSite::basic();
+    site.build_ok();
+    let home = site.read("index.html");
+    assert!(home.contains("置顶"));
+    assert!(home.contains("会议通知"));
+    assert!(home.contains("测试课程"));
+}
+
+#[test]
+fn sitemap_robots_and_aliases() {
+    let site = TestSite::basic();
+    site.build_ok();
+    let sitemap = site.read("sitemap.xml");
+    assert!(sitemap.contains(
+        "<loc>https://example.org/news/first/</loc><lastmod>2026-11-01T09:00:00+08:00</lastmod>"
+    ));
+    assert!(!sitemap.contains("404"));
+    assert!(!sitemap.contains("old/first"));
+    assert!(
+        site.read("robots.txt")
+            .contains("Sitemap: https://example.org/sitemap.xml")
+    );
+    let alias = site.read("old/first.html");
+    assert!(alias.contains(r#"url=/news/first/"#));
+}
+
+#[test]
+fn base_url_with_a_path_prefixes_every_link() {
+    let site = TestSite::basic();
+    site.build(&["--base-url", "https://host.example/dangjian/"])
+        .success();
+    let html = site.read("news/first/index.html");
+    assert!(html.contains(r#"href="/dangjian/notices/meeting/#%E8%A6%81%E6%B1%82""#));
+    assert!(html.contains(r#"href="/dangjian/style.css""#));
+    assert!(html.contains(r#"href="/dangjian/branches/village/""#));
+    assert!(!html.contains(r#"href="/news"#) && !html.contains(r#"href="/notices"#));
+    assert!(
+        site.read("sitemap.xml")
+            .contains("https://host.example/dangjian/news/first/")
+    );
+}
+
+#[test]
+fn site_templates_and_static_override_the_theme() {
+    let site = TestSite::basic();
+    site.write(
+        "themes/default/templates/404.html",
+        "自定义 404 {{ site.title }}",
+    );
+    site.write("static/style.css", "/* mine */");
+    site.build_ok();
+    assert_eq!(site.read("404.html"), "自定义 404 测试党建网");
+    assert_eq!(site.read("style.css"), "/* mine */");
+}
+
+#[test]
+fn minimal_site_builds_with_the_builtin_theme() {
+    let site = TestSite::fixture("basic");
+    std::fs::remove_dir_all(site.root().join("content")).unwrap();
+    std::fs::remove_dir_all(site.root().join("static")).unwrap();
+    site.write(
+        "site.yaml",
+        "title: 最小站点\nbase_url: https://m.example/\n",
+    );
+    site.write(
+        "content/news/a.md",
+        "---\ntitle: 唯一动态\ndate: 2026-01-01\n---\n正文\n",
+    );
+    site.build_ok();
+    assert!(site.read("news/a/index.html").contains("唯一动态"));
+    assert!(site.read("index.html").contains("最小站点"));
+}
+
+#[test]
+fn pinyin_slug_for_chinese_file_names() {
+    let site = TestSite::basic();
+    site.write(
+        "content/news/中文文件名.md",
+        "---\ntitle: 学习党章\ndate: 2026-01-01\n---\n正文\n",
+    );
+    site.build_ok();
+    assert!(site.exists("news/xue-xi-dang-zhang/index.html"));
+}
+
+#[test]
+fn help_is_in_chinese() {
+    let out = assert_cmd::Command::cargo_bin("dangjian")
+        .unwrap()
+        .args(["build", "--help"])
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains("用法") && text.contains("发布范围") && text.contains("选项"),
+        "{text}"
+    );
+}
+
+#[test]
+fn summary_line_reports_counts() {
+    let site = TestSite::basic();
+    let out = site.build(&[]).success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("构建完成：发布 9 篇内容"), "{text}");
+    assert!(
+        text.contains("草稿 1 篇，未到发布时间 1 篇，不在本次发布范围 1 篇"),
+        "{text}"
+    );
+}

@@ -1,0 +1,8 @@
+//! Integration tests: fixture sites built by the real binary.
+
+mod errors;
+mod gate;
+mod happy;
+mod output;
+mod snapshots;
+mod support;

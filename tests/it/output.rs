@@ -1,0 +1,79 @@
+//! Writing: deterministic, atomic, and never damaging the previous output.
+
+use crate::support::TestSite;
+
+#[test]
+fn two_builds_are_byte_identical() {
+    let site = TestSite::basic();
+    let a = site.root().join("out-a");
+    let b = site.root().join("out-b");
+    site.build(&["--out", a.to_str().unwrap()]).success();
+    site.build(&["--out", b.to_str().unwrap()]).success();
+    let (ta, tb) = (TestSite::tree(&a), TestSite::tree(&b));
+    assert!(ta.len() > 30);
+    assert_eq!(ta.keys().collect::<Vec<_>>(), tb.keys().collect::<Vec<_>>());
+    for (path, bytes) in &ta {
+        assert!(tb[path] == *bytes, "{path} differs between builds");
+    }
+}
+
+#[test]
+fn failed_build_leaves_previous_output_untouched() {
+    let site = TestSite::basic();
+    site.build_ok();
+    let before = TestSite::tree(&site.out());
+    site.write(
+        "content/news/first.md",
+        "---\ntitle: 改坏了\ndate: 坏日期\n---\n新正文\n",
+    );
+    site.build_err();
+    assert_eq!(TestSite::tree(&site.out()), before);
+    let leftovers: Vec<_> = std::fs::read_dir(site.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".output"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn files_of_earlier_builds_are_removed() {
+    let site = TestSite::basic();
+    site.build_ok();
+    assert!(site.exists("news/second/index.html"));
+    std::fs::write(site.out().join("stray.txt"), "x").unwrap();
+    site.remove("content/news/second.md");
+    site.build_ok();
+    assert!(!site.exists("news/second/index.html"));
+    assert!(!site.exists("stray.txt"));
+}
+
+#[cfg(unix)]
+#[test]
+fn output_is_readable_by_a_web_server() {
+    use std::os::unix::fs::PermissionsExt;
+    let site = TestSite::basic();
+    site.build_ok();
+    let mode = std::fs::metadata(site.out()).unwrap().permissions().mode();
+    assert_eq!(mode & 0o755, 0o755);
+}
+
+#[test]
+fn check_reports_without_writing() {
+    let site = TestSite::basic();
+    site.write(
+        "content/news/bad.md",
+        "---\ntitle: 坏\ndate: 2026-13-01\n---\n",
+    );
+    let out = assert_cmd::Command::cargo_bin("dangjian")
+        .unwrap()
+        .args(["check", "--json", "--root"])
+        .arg(site.root())
+        .assert()
+        .failure();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json[0]["path"], "content/news/bad.md");
+    assert_eq!(json[0]["line"], 3);
+    assert_eq!(json[0]["field"], "date");
+    assert!(!site.out().exists());
+}
