@@ -7,8 +7,8 @@ use crate::config::Config;
 use crate::content::{self, Scope};
 use crate::diagnostic::{self, Diagnostic};
 use crate::markdown::Markdown;
-use crate::output::{self, WriteError};
-use crate::render::{self, OutputFile, Progress};
+use crate::output::{Staging, WriteError};
+use crate::render::{self, Progress, RenderError, Sink};
 use crate::site::{Gate, GateStats, Site};
 use crate::theme::Theme;
 use crate::time;
@@ -44,10 +44,10 @@ impl BuildOptions {
     }
 }
 
-/// A site rendered in memory.
-pub struct Rendered {
+/// A site loaded and modelled, ready to render.
+pub struct Prepared {
     pub site: Site,
-    pub files: Vec<OutputFile>,
+    pub theme: Theme,
     pub timings: Vec<(&'static str, Duration)>,
 }
 
@@ -72,11 +72,17 @@ pub enum BuildError {
     Write(#[from] WriteError),
 }
 
-/// Loads, models and renders the site without writing anything.
-pub fn render_site(
-    opts: &BuildOptions,
-    progress: &dyn Progress,
-) -> Result<Rendered, Vec<Diagnostic>> {
+impl From<RenderError> for BuildError {
+    fn from(e: RenderError) -> Self {
+        match e {
+            RenderError::Content(d) => BuildError::Content(finish(d)),
+            RenderError::Write(w) => BuildError::Write(w),
+        }
+    }
+}
+
+/// Loads the configuration, theme and content, and builds the model.
+pub fn prepare(opts: &BuildOptions, progress: &dyn Progress) -> Result<Prepared, Vec<Diagnostic>> {
     let mut timings = Vec::new();
     let mut clock = Clock::now();
     let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, Duration)>| {
@@ -107,36 +113,39 @@ pub fn render_site(
     let (content, mut diags) = content::load(&opts.root, config.timezone);
     progress.finish();
     lap("读取内容", &mut timings);
-    let theme = match theme {
-        Ok(t) => Some(t),
-        Err(d) => {
-            diags.extend(d);
-            None
-        }
-    };
     let gate = Gate {
         scope: opts.scope,
         now,
         drafts: opts.drafts,
     };
     let md = Markdown::new(!config.markdown.unsafe_html, config.markdown.highlight);
-    let site = match Site::build(&opts.root, config, content, gate, &md) {
-        Ok(site) if diags.is_empty() => site,
-        Ok(_) => return Err(finish(diags)),
-        Err(d) => {
-            diags.extend(d);
-            return Err(finish(diags));
-        }
-    };
+    let site = Site::build(&opts.root, config, content, gate, &md);
     lap("建立模型与 Markdown", &mut timings);
-    let files =
-        render::render(&site, theme.as_ref().expect("theme loaded"), progress).map_err(finish)?;
-    lap("渲染页面", &mut timings);
-    Ok(Rendered {
-        site,
-        files,
-        timings,
-    })
+    match (site, theme) {
+        (Ok(site), Ok(theme)) if diags.is_empty() => Ok(Prepared {
+            site,
+            theme,
+            timings,
+        }),
+        (site, theme) => {
+            diags.extend(site.err().unwrap_or_default());
+            diags.extend(theme.err().unwrap_or_default());
+            Err(finish(diags))
+        }
+    }
+}
+
+/// Loads, models and renders the site into `sink`.
+pub fn render_site(
+    opts: &BuildOptions,
+    progress: &dyn Progress,
+    sink: &dyn Sink,
+) -> Result<Prepared, BuildError> {
+    let mut p = prepare(opts, progress).map_err(BuildError::Content)?;
+    let clock = Clock::now();
+    render::render(&p.site, &p.theme, progress, sink)?;
+    p.timings.push(("渲染并写入临时文件夹", clock.elapsed()));
+    Ok(p)
 }
 
 fn finish(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
@@ -150,16 +159,18 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport
     let start = Clock::now();
     let out = opts.out_dir();
     check_out_dir(&opts.root, &out).map_err(|d| BuildError::Content(vec![d]))?;
-    let Rendered {
+    let Prepared {
         site,
-        files,
+        theme,
         mut timings,
-    } = render_site(opts, progress).map_err(BuildError::Content)?;
+    } = prepare(opts, progress).map_err(BuildError::Content)?;
     let clock = Clock::now();
-    progress.start("写入文件", 0);
-    output::write(&out, &opts.root, &files)?;
-    progress.finish();
-    timings.push(("写入文件", clock.elapsed()));
+    let staging = Staging::new(&out, &opts.root)?;
+    let files = render::render(&site, &theme, progress, &staging)?;
+    timings.push(("渲染并写入临时文件夹", clock.elapsed()));
+    let clock = Clock::now();
+    staging.commit()?;
+    timings.push(("替换输出文件夹", clock.elapsed()));
     Ok(BuildReport {
         stats: site.stats,
         files: files.len(),

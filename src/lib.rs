@@ -2,8 +2,9 @@
 //!
 //! The pipeline runs one way: [`content::load`] reads `content/`,
 //! [`site::Site::build`] makes the read-only model (and holds the one
-//! publication gate), [`render::render`] turns it into files in memory, and
-//! [`output::write`] replaces the output folder. [`build::build`] runs them all.
+//! publication gate), [`render::render`] turns it into files handed to a
+//! sink, and [`output::Staging`] writes them and swaps them in on success.
+//! [`build::build`] runs them all.
 
 pub mod build;
 pub mod cli;
@@ -18,5 +19,5 @@ pub mod theme;
 pub mod time;
 mod yaml;
 
-pub use build::{BuildError, BuildOptions, BuildReport, build, render_site};
+pub use build::{BuildError, BuildOptions, BuildReport, build, prepare, render_site};
 pub use diagnostic::Diagnostic;

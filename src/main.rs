@@ -95,10 +95,13 @@ fn main() -> ExitCode {
             }
         }
         Command::Check(args) => {
-            let diags = match dangjian::render_site(&args.options(), &dangjian::render::Quiet) {
-                Ok(_) => Vec::new(),
-                Err(d) => d,
-            };
+            let sink = dangjian::render::NullSink;
+            let diags =
+                match dangjian::render_site(&args.options(), &dangjian::render::Quiet, &sink) {
+                    Ok(_) => Vec::new(),
+                    Err(BuildError::Content(d)) => d,
+                    Err(e) => vec![Diagnostic::error(args.site.root.clone(), e.to_string())],
+                };
             if args.json {
                 println!(
                     "{}",

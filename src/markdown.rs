@@ -499,6 +499,12 @@ pub fn html_escape_str(s: &str) -> String {
 
 /// Escapes text for HTML element content and attribute values.
 pub fn html_escape(s: &str) -> String {
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
+    {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

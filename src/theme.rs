@@ -19,7 +19,10 @@ macro_rules! builtin {
 /// The default theme's templates, compiled into the binary.
 const BUILTIN_TEMPLATES: &[(&str, &str)] = builtin!(
     "base.html",
-    "macros.html",
+    "partials/item_list.html",
+    "partials/paginator.html",
+    "partials/article_meta.html",
+    "partials/article_foot.html",
     "index.html",
     "news.html",
     "notice.html",

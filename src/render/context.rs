@@ -146,7 +146,7 @@ impl<'a> ItemView<'a> {
             updated: e.updated.as_ref().map(DateView::new),
             summary: &item.summary,
             content: with_content.then_some(item.html.as_str()),
-            toc: &item.toc,
+            toc: if with_content { &item.toc } else { &[] },
             reading_minutes: item.reading_minutes,
             chars: item.chars,
             author: m.author.as_deref(),
@@ -201,10 +201,62 @@ impl<'a> ItemView<'a> {
     }
 }
 
+/// An item as listings see it: what a list entry shows, computed once per
+/// item and shared by every listing the item appears in.
+#[derive(Serialize)]
+pub struct ListItem<'a> {
+    pub title: &'a str,
+    pub kind: Kind,
+    pub kind_label: &'static str,
+    pub url: String,
+    pub date: Option<DateView>,
+    pub summary: &'a str,
+    pub branch: Option<Link>,
+    pub cover: Option<&'a FileRef>,
+    pub cover_alt: Option<&'a str>,
+    pub pinned: bool,
+    pub level: frontmatter::Level,
+    pub level_label: &'static str,
+    pub expired: bool,
+    pub category: Option<Link>,
+    pub required: bool,
+    pub order: Option<u32>,
+    pub duration: Option<u32>,
+    pub draft: bool,
+    pub scope: frontmatter::Scope,
+}
+
+impl<'a> ListItem<'a> {
+    pub fn new(site: &'a Site, item: &'a Item) -> Self {
+        let v = ItemView::new(site, item, false);
+        ListItem {
+            title: v.title,
+            kind: v.kind,
+            kind_label: v.kind_label,
+            url: v.url,
+            date: v.date,
+            summary: v.summary,
+            branch: v.branch,
+            cover: v.cover,
+            cover_alt: v.cover_alt,
+            pinned: v.pinned,
+            level: v.level,
+            level_label: v.level_label,
+            expired: v.expired,
+            category: v.category,
+            required: v.required,
+            order: v.order,
+            duration: v.duration,
+            draft: v.draft,
+            scope: v.scope,
+        }
+    }
+}
+
 /// A page of a listing.
 #[derive(Serialize)]
 pub struct Paginator<'a> {
-    pub items: Vec<ItemView<'a>>,
+    pub items: Vec<&'a tera::Value>,
     /// 1-based.
     pub current: usize,
     pub total_pages: usize,
@@ -215,11 +267,27 @@ pub struct Paginator<'a> {
     pub pages: Vec<PageLink>,
 }
 
+/// A link in the page list; `gap` entries stand for skipped pages (…).
 #[derive(Serialize)]
 pub struct PageLink {
     pub number: usize,
     pub url: String,
     pub current: bool,
+    pub gap: bool,
+}
+
+/// Page numbers to show: the first, the last, and two on each side of the
+/// current one, with a gap marker (0) where pages are skipped.
+pub fn page_window(current: usize, total: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    for n in 1..=total {
+        if n == 1 || n == total || n.abs_diff(current) <= 2 {
+            out.push(n);
+        } else if out.last() != Some(&0) {
+            out.push(0);
+        }
+    }
+    out
 }
 
 /// The URL path of page `n` (1-based) of the listing at `base`.

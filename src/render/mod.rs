@@ -1,6 +1,8 @@
-//! Pure rendering: `&Site` + `&Theme` → every output file, in memory.
+//! Rendering: `&Site` + `&Theme` → every output file, handed to a [`Sink`].
 //!
-//! Nothing here touches the output folder; [`crate::output`] writes.
+//! Nothing here knows about the output folder: [`crate::output`] provides
+//! the sink that writes (into a staging folder swapped in on success), and
+//! [`MemorySink`] keeps files in memory for tests and previews.
 
 mod context;
 mod pages;
@@ -8,10 +10,12 @@ mod sitemap;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
+use crate::output::WriteError;
 use crate::site::Site;
 use crate::theme::{StaticFile, Theme};
 
@@ -78,6 +82,60 @@ impl OutputFile {
             Data::Copy(p) => std::fs::read(root.join(p))?.into(),
         })
     }
+
+    fn meta(&self) -> FileMeta {
+        FileMeta {
+            path: self.path.clone(),
+            role: self.role.clone(),
+            source: self.source.clone(),
+            copy_of: match &self.data {
+                Data::Copy(p) => Some(p.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// What is remembered of a file once the sink has it.
+#[derive(Debug, Clone)]
+pub struct FileMeta {
+    pub path: String,
+    pub role: Role,
+    pub source: Option<PathBuf>,
+    copy_of: Option<PathBuf>,
+}
+
+/// Receives rendered files as they are produced, from many threads.
+pub trait Sink: Sync {
+    fn put(&self, file: OutputFile) -> Result<(), WriteError>;
+}
+
+/// Keeps every file in memory (tests, previews).
+#[derive(Default)]
+pub struct MemorySink(Mutex<Vec<OutputFile>>);
+
+impl MemorySink {
+    /// The files received, sorted by path.
+    pub fn into_files(self) -> Vec<OutputFile> {
+        let mut files = self.0.into_inner().unwrap_or_else(|e| e.into_inner());
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        files
+    }
+}
+
+impl Sink for MemorySink {
+    fn put(&self, file: OutputFile) -> Result<(), WriteError> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(file);
+        Ok(())
+    }
+}
+
+/// Discards every file (`check`).
+pub struct NullSink;
+impl Sink for NullSink {
+    fn put(&self, _: OutputFile) -> Result<(), WriteError> {
+        Ok(())
+    }
 }
 
 /// Progress of rendering, reported as jobs finish.
@@ -91,68 +149,93 @@ pub trait Progress: Sync {
 pub struct Quiet;
 impl Progress for Quiet {}
 
-/// Renders every output of the site, sorted by path.
+/// Why rendering failed.
+#[derive(Debug)]
+pub enum RenderError {
+    /// Template errors or colliding outputs.
+    Content(Vec<Diagnostic>),
+    /// The sink could not take a file.
+    Write(WriteError),
+}
+
+/// Renders every output of the site into `sink`; returns what was rendered,
+/// sorted by path. On error, whatever the sink received must be discarded.
 pub fn render(
     site: &Site,
     theme: &Theme,
     progress: &dyn Progress,
-) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
+    sink: &dyn Sink,
+) -> Result<Vec<FileMeta>, RenderError> {
     let renderer = pages::Renderer::new(site, theme);
     let jobs = renderer.jobs();
+    let put_all = |files: Vec<OutputFile>| -> Result<Vec<FileMeta>, WriteError> {
+        files
+            .into_iter()
+            .map(|f| {
+                let meta = f.meta();
+                sink.put(f).map(|_| meta)
+            })
+            .collect()
+    };
     progress.start("渲染页面", jobs.len() as u64);
-    let results: Vec<Result<Vec<OutputFile>, Diagnostic>> = jobs
+    let results: Vec<Result<Vec<FileMeta>, RenderError>> = jobs
         .par_iter()
         .map(|job| {
-            let r = renderer.run(job);
+            let files = renderer
+                .run(job)
+                .map_err(|d| RenderError::Content(vec![d]))?;
             progress.advance(1);
-            r
+            put_all(files).map_err(RenderError::Write)
         })
         .collect();
     progress.finish();
-    let mut files = Vec::new();
+    let mut metas = Vec::new();
     let mut diags = Vec::new();
     for r in results {
         match r {
-            Ok(f) => files.extend(f),
-            Err(d) => {
-                if !diags.contains(&d) {
-                    diags.push(d);
+            Ok(m) => metas.extend(m),
+            Err(RenderError::Write(e)) => return Err(RenderError::Write(e)),
+            Err(RenderError::Content(ds)) => {
+                for d in ds {
+                    if !diags.contains(&d) {
+                        diags.push(d);
+                    }
                 }
             }
         }
     }
-    files.extend(assets(site, theme));
-    files.push(OutputFile::other(
+    let mut rest = assets(site, theme);
+    rest.push(OutputFile::other(
         "highlight.css".into(),
         Data::Bytes(crate::markdown::highlight_css().into_bytes()),
         None,
     ));
-    files.extend(renderer.aliases(&mut diags));
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    check_collisions(&files, &mut diags);
-    files.extend(sitemap::files(site, &files));
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    if diags.is_empty() {
-        Ok(files)
-    } else {
-        Err(diags)
+    rest.extend(renderer.aliases(&mut diags));
+    metas.extend(put_all(rest).map_err(RenderError::Write)?);
+    metas.sort_by(|a, b| a.path.cmp(&b.path));
+    check_collisions(&metas, &mut diags);
+    if !diags.is_empty() {
+        return Err(RenderError::Content(diags));
     }
+    let maps = sitemap::files(site, &metas);
+    metas.extend(put_all(maps).map_err(RenderError::Write)?);
+    metas.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(metas)
 }
 
 fn assets(site: &Site, theme: &Theme) -> Vec<OutputFile> {
     let mut out: Vec<OutputFile> = theme
         .statics
         .iter()
-        .map(|(path, src)| {
-            let data = match src {
-                StaticFile::Builtin(b) => Data::Static(b),
-                StaticFile::Disk(p) => Data::Copy(p.clone()),
-            };
-            let source = match src {
-                StaticFile::Disk(p) => Some(p.clone()),
-                StaticFile::Builtin(_) => Some(PathBuf::from(format!("内置主题/static/{path}"))),
-            };
-            OutputFile::other(path.clone(), data, source)
+        .map(|(path, src)| match src {
+            StaticFile::Builtin(b) => OutputFile::other(
+                path.clone(),
+                Data::Static(b),
+                Some(PathBuf::from(format!("内置主题/static/{path}"))),
+            ),
+            StaticFile::Disk(p) => {
+                OutputFile::other(path.clone(), Data::Copy(p.clone()), Some(p.clone()))
+            }
         })
         .collect();
     for item in &site.items {
@@ -175,17 +258,15 @@ fn assets(site: &Site, theme: &Theme) -> Vec<OutputFile> {
 }
 
 /// Two sources writing one output path is an error naming both.
-fn check_collisions(files: &[OutputFile], diags: &mut Vec<Diagnostic>) {
-    let mut seen: HashMap<&str, &OutputFile> = HashMap::new();
+fn check_collisions(files: &[FileMeta], diags: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<&str, &FileMeta> = HashMap::new();
     for f in files {
         if let Some(prev) = seen.insert(&f.path, f) {
             // The same file copied twice (two items using one image) is fine.
-            if let (Data::Copy(a), Data::Copy(b)) = (&prev.data, &f.data)
-                && a == b
-            {
+            if prev.copy_of.is_some() && prev.copy_of == f.copy_of {
                 continue;
             }
-            let name = |o: &OutputFile| {
+            let name = |o: &FileMeta| {
                 o.source
                     .as_ref()
                     .map_or("生成的页面".into(), |p| p.display().to_string())

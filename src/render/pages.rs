@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 use tera::Context;
 
-use super::context::{self, DateView, ItemView, Link, PageLink, Paginator, page_path};
+use rayon::prelude::*;
+
+use super::context::{self, DateView, ItemView, Link, ListItem, PageLink, Paginator, page_path};
 use super::{Data, OutputFile};
 use crate::content::{Kind, category_label};
 use crate::diagnostic::Diagnostic;
@@ -40,6 +42,12 @@ pub struct Renderer<'a> {
     base: Context,
     /// Item index → (previous, next) neighbour in its listing.
     neighbours: HashMap<usize, (Option<usize>, Option<usize>)>,
+    /// Item index → (position, count) in its course.
+    positions: HashMap<usize, (usize, usize)>,
+    /// Each item's listing view, serialized once and shared by all listings.
+    summaries: Vec<tera::Value>,
+    /// Each branch's header (counts, latest date), computed once.
+    branch_views: Vec<tera::Value>,
 }
 
 #[derive(Serialize)]
@@ -60,7 +68,6 @@ impl<'a> Renderer<'a> {
         let mut base = Context::new();
         base.insert("site", &context::site_view(site));
         base.insert("now", &DateView::new(&site.gate.now));
-        base.insert("org", &context::org_view(site, &site.config.organization));
         let mut neighbours = HashMap::new();
         let lists = site
             .by_kind
@@ -74,12 +81,36 @@ impl<'a> Renderer<'a> {
                 neighbours.insert(i, (prev, list.get(pos + 1).copied()));
             }
         }
-        Renderer {
+        let positions = site
+            .courses
+            .iter()
+            .flat_map(|c| {
+                let total = c.lessons.len();
+                c.lessons
+                    .iter()
+                    .enumerate()
+                    .map(move |(pos, &i)| (i, (pos + 1, total)))
+            })
+            .collect();
+        let summaries = site
+            .items
+            .par_iter()
+            .map(|item| tera::to_value(ListItem::new(site, item)).unwrap_or_default())
+            .collect();
+        let mut r = Renderer {
             site,
             theme,
             base,
             neighbours,
-        }
+            positions,
+            summaries,
+            branch_views: Vec::new(),
+        };
+        r.branch_views = (0..site.branches.len())
+            .into_par_iter()
+            .map(|b| tera::to_value(r.branch_view(b)).unwrap_or_default())
+            .collect();
+        r
     }
 
     pub fn jobs(&self) -> Vec<Job> {
@@ -150,7 +181,11 @@ impl<'a> Renderer<'a> {
                 ctx.insert("tags", &tags);
                 page("tags/".into(), "tags.html", ctx)
             }
-            Job::Branches => page("branches/".into(), "branches.html", self.base.clone()),
+            Job::Branches => {
+                let mut ctx = self.base.clone();
+                ctx.insert("org", &context::org_view(s, &s.config.organization));
+                page("branches/".into(), "branches.html", ctx)
+            }
             Job::NotFound => {
                 let html = self.render("404.html", &self.base)?;
                 Ok(vec![OutputFile::other(
@@ -172,8 +207,8 @@ impl<'a> Renderer<'a> {
         })
     }
 
-    fn view(&self, i: usize) -> ItemView<'a> {
-        ItemView::new(self.site, &self.site.items[i], false)
+    fn view(&self, i: usize) -> &tera::Value {
+        &self.summaries[i]
     }
 
     fn link(&self, i: usize) -> Link {
@@ -192,15 +227,8 @@ impl<'a> Renderer<'a> {
         let (prev, next) = self.neighbours.get(&i).copied().unwrap_or_default();
         ctx.insert("prev", &prev.map(|p| self.link(p)));
         ctx.insert("next", &next.map(|n| self.link(n)));
-        if let Some(course) = s.courses.iter().find(|c| c.lessons.contains(&i)) {
-            let index = course.lessons.iter().position(|&x| x == i).unwrap_or(0) + 1;
-            ctx.insert(
-                "position",
-                &Position {
-                    index,
-                    total: course.lessons.len(),
-                },
-            );
+        if let Some(&(index, total)) = self.positions.get(&i) {
+            ctx.insert("position", &Position { index, total });
         }
         let template = format!(
             "{}.html",
@@ -229,7 +257,7 @@ impl<'a> Renderer<'a> {
         )])
     }
 
-    fn paginator(&self, base: &str, list: &[usize], per: usize, n: usize) -> Paginator<'a> {
+    fn paginator(&self, base: &str, list: &[usize], per: usize, n: usize) -> Paginator<'_> {
         let s = self.site;
         let per = per.max(1);
         let total_pages = list.len().div_ceil(per).max(1);
@@ -247,11 +275,13 @@ impl<'a> Renderer<'a> {
             first_url: url(1),
             prev_url: (n > 1).then(|| url(n - 1)),
             next_url: (n < total_pages).then(|| url(n + 1)),
-            pages: (1..=total_pages)
+            pages: context::page_window(n, total_pages)
+                .into_iter()
                 .map(|k| PageLink {
                     number: k,
-                    url: url(k),
+                    url: if k == 0 { String::new() } else { url(k) },
                     current: k == n,
+                    gap: k == 0,
                 })
                 .collect(),
         }
@@ -309,7 +339,7 @@ impl<'a> Renderer<'a> {
             Listing::Branch(b) => {
                 let branch = &s.branches[b];
                 let path = format!("branches/{}/", branch.id);
-                ctx.insert("branch", &self.branch_view(b));
+                ctx.insert("branch", &self.branch_views[b]);
                 (path, &branch.all, s.config.pagination, "branch.html")
             }
         };
@@ -396,7 +426,7 @@ impl<'a> Renderer<'a> {
         let active = |i: &usize| s.items[*i].entry.expires.is_none_or(|x| x > now);
         let mut notices = of(Kind::Notice);
         notices.sort_by_key(|i| (!(s.items[*i].entry.meta.pinned && active(i)), *i));
-        let views = |list: Vec<usize>, n: usize| -> Vec<ItemView<'a>> {
+        let views = |list: Vec<usize>, n: usize| -> Vec<&tera::Value> {
             list.into_iter().take(n).map(|i| self.view(i)).collect()
         };
         ctx.insert("notices", &views(notices, 8));
@@ -406,13 +436,13 @@ impl<'a> Renderer<'a> {
         ctx
     }
 
-    fn course_views(&self, with_lessons: bool) -> Vec<CourseView<'a>> {
+    fn course_views(&self, with_lessons: bool) -> Vec<CourseView<'_>> {
         (0..self.site.courses.len())
             .map(|c| self.course_view(c, with_lessons))
             .collect()
     }
 
-    fn course_view(&self, c: usize, with_lessons: bool) -> CourseView<'a> {
+    fn course_view(&self, c: usize, with_lessons: bool) -> CourseView<'_> {
         let s = self.site;
         let course = &s.courses[c];
         let lessons = &course.lessons;
@@ -454,7 +484,7 @@ impl<'a> Renderer<'a> {
             ),
         );
         ctx.insert("courses", &self.course_views(true));
-        let required: Vec<ItemView> = s
+        let required: Vec<&tera::Value> = s
             .courses
             .iter()
             .flat_map(|c| c.lessons.iter())
@@ -558,7 +588,7 @@ struct CourseView<'a> {
     lesson_count: usize,
     required_count: usize,
     minutes: u32,
-    lessons: Vec<ItemView<'a>>,
+    lessons: Vec<&'a tera::Value>,
 }
 
 #[derive(Serialize)]

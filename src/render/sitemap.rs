@@ -1,6 +1,6 @@
 //! sitemap.xml (an index past 50,000 URLs) and robots.txt.
 
-use super::{Data, OutputFile, Role};
+use super::{Data, FileMeta, OutputFile, Role};
 use crate::content::Scope;
 use crate::site::Site;
 use crate::site::links::encode_path;
@@ -9,7 +9,7 @@ use crate::site::links::encode_path;
 pub const MAX_URLS: usize = 50_000;
 
 /// sitemap.xml (plus sitemap-N.xml when split) and robots.txt.
-pub fn files(site: &Site, files: &[OutputFile]) -> Vec<OutputFile> {
+pub fn files(site: &Site, files: &[FileMeta]) -> Vec<OutputFile> {
     let entries: Vec<(String, Option<&str>)> = files
         .iter()
         .filter_map(|f| match &f.role {

@@ -254,7 +254,7 @@ fn check_branches(entries: &[Entry], config: &Config, diags: &mut Vec<Diagnostic
 
 fn make_item(
     root: &Path,
-    entry: Entry,
+    mut entry: Entry,
     path: String,
     urls: &HashMap<PathBuf, Option<String>>,
     config: &Config,
@@ -272,6 +272,8 @@ fn make_item(
         used: RefCell::new(Vec::new()),
     };
     let (rendered, errors) = md.render(&entry.body, entry.body_line, &links);
+    // The source is no longer needed once rendered; keep memory linear in output only.
+    entry.body = String::new();
     for e in errors {
         diags.push(
             Diagnostic::error(&entry.path, e.message)
