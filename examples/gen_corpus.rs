@@ -164,10 +164,10 @@ fn paragraph(rng: &mut Lcg) -> String {
     let mut p = String::new();
     for _ in 0..5 {
         p.push_str(rng.pick(PHRASES));
-        p.push_str(if rng.next() % 3 == 0 { "；" } else { "，" });
+        p.push_str(if rng.next().is_multiple_of(3) { "；" } else { "，" });
     }
     p.push_str(rng.pick(PHRASES));
-    p.push_str("。");
+    p.push('。');
     p
 }
 
@@ -218,7 +218,7 @@ fn item_text(i: usize, item: &Item, items: &[Item], branches: &[String], rng: &m
     }
     body.push_str("- 学习文件精神\n- 开展走访调研\n- 抓好整改落实\n\n");
     body.push_str("| 项目 | 数量 | 完成情况 |\n|---|---|---|\n| 走访群众 | 32 | 已完成 |\n| 解决问题 | 12 | 推进中 |\n\n");
-    if i % 20 == 0 {
+    if i.is_multiple_of(20) {
         body.push_str("```yaml\n安排: 周五下午\n地点: 党员活动室\n```\n\n");
     }
     if i > 0 {
@@ -240,8 +240,6 @@ fn item_text(i: usize, item: &Item, items: &[Item], branches: &[String], rng: &m
 /// Hugo ignores unknown front matter but wants `branches` as a taxonomy.
 fn hugo_text(text: &str) -> String {
     text.replacen("\nbranch: ", "\nbranches: ", 1)
-        .replace("](../", "](/__rel__/")
-        .replace("/__rel__/", "../")
 }
 
 fn write_hugo(h: &Path) {
