@@ -164,7 +164,11 @@ fn paragraph(rng: &mut Lcg) -> String {
     let mut p = String::new();
     for _ in 0..5 {
         p.push_str(rng.pick(PHRASES));
-        p.push_str(if rng.next().is_multiple_of(3) { "；" } else { "，" });
+        p.push_str(if rng.next().is_multiple_of(3) {
+            "；"
+        } else {
+            "，"
+        });
     }
     p.push_str(rng.pick(PHRASES));
     p.push('。');

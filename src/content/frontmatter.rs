@@ -372,7 +372,13 @@ fn parse<'a, T: serde::de::DeserializeOwned>(
     if !unknown.is_empty() {
         return Err(unknown);
     }
-    let meta: T = serde_yaml::from_str(split.yaml).map_err(|e| {
+    // Converting the parsed value is cheap; only on error is the text parsed
+    // again, because errors from a `Value` carry no line.
+    let meta: T = serde_yaml::from_value(Value::Mapping(map)).map_err(|_| {
+        let e = match serde_yaml::from_str::<T>(split.yaml) {
+            Err(e) => e,
+            Ok(_) => unreachable_error(),
+        };
         let line = at(&e);
         let field = line
             .and_then(|l| text.lines().nth(l - 1))
@@ -389,6 +395,12 @@ fn parse<'a, T: serde::de::DeserializeOwned>(
         body: split.body,
         body_line: split.body_line,
     })
+}
+
+/// A typed read of a mapping failed but the same text parsed: should not
+/// happen; report it without a line rather than panic.
+fn unreachable_error() -> serde_yaml::Error {
+    serde::de::Error::custom("front matter could not be read")
 }
 
 /// A scalar YAML value as text (dates may be written unquoted).
