@@ -20,24 +20,10 @@ pub fn files(site: &Site, files: &[FileMeta]) -> Vec<OutputFile> {
             Role::Other => None,
         })
         .collect();
-    let mut out = Vec::new();
-    if entries.len() <= MAX_URLS {
-        out.push(xml("sitemap.xml", urlset(&entries)));
-    } else {
-        let mut index = String::from(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-        );
-        for (n, chunk) in entries.chunks(MAX_URLS).enumerate() {
-            let name = format!("sitemap-{}.xml", n + 1);
-            index.push_str(&format!(
-                "  <sitemap><loc>{}</loc></sitemap>\n",
-                escape(&site.permalink(&name))
-            ));
-            out.push(xml(&name, urlset(chunk)));
-        }
-        index.push_str("</sitemapindex>\n");
-        out.push(xml("sitemap.xml", index));
-    }
+    let mut out: Vec<OutputFile> = sitemaps(&entries, |name| site.permalink(name), MAX_URLS)
+        .into_iter()
+        .map(|(name, text)| xml(&name, text))
+        .collect();
     let robots = if site.gate.scope == Scope::Public {
         format!(
             "User-agent: *\nAllow: /\n\nSitemap: {}\n",
@@ -52,6 +38,33 @@ pub fn files(site: &Site, files: &[FileMeta]) -> Vec<OutputFile> {
         Data::Bytes(robots.into_bytes()),
         None,
     ));
+    out
+}
+
+/// The sitemap files for `entries` (location, lastmod): one `sitemap.xml`,
+/// or past `max` URLs a `sitemap.xml` index of `sitemap-N.xml` files.
+fn sitemaps(
+    entries: &[(String, Option<&str>)],
+    permalink: impl Fn(&str) -> String,
+    max: usize,
+) -> Vec<(String, String)> {
+    if entries.len() <= max {
+        return vec![("sitemap.xml".into(), urlset(entries))];
+    }
+    let mut out = Vec::new();
+    let mut index = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for (n, chunk) in entries.chunks(max).enumerate() {
+        let name = format!("sitemap-{}.xml", n + 1);
+        index.push_str(&format!(
+            "  <sitemap><loc>{}</loc></sitemap>\n",
+            escape(&permalink(&name))
+        ));
+        out.push((name, urlset(chunk)));
+    }
+    index.push_str("</sitemapindex>\n");
+    out.push(("sitemap.xml".into(), index));
     out
 }
 
@@ -79,4 +92,47 @@ fn urlset(entries: &[(String, Option<&str>)]) -> String {
 
 fn escape(s: &str) -> String {
     crate::markdown::html_escape(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(n: usize) -> Vec<(String, Option<&'static str>)> {
+        (0..n)
+            .map(|i| (format!("https://e.org/p{i}/?a=1&b=2"), None))
+            .collect()
+    }
+
+    #[test]
+    fn one_file_up_to_the_limit() {
+        let files = sitemaps(&entries(3), |n| format!("https://e.org/{n}"), 3);
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].0, "sitemap.xml");
+        assert_eq!(files[0].1.matches("<url>").count(), 3);
+        assert!(files[0].1.contains("?a=1&amp;b=2"), "escaped");
+    }
+
+    #[test]
+    fn split_into_an_index_past_the_limit() {
+        let files = sitemaps(&entries(5), |n| format!("https://e.org/{n}"), 2);
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "sitemap-1.xml",
+                "sitemap-2.xml",
+                "sitemap-3.xml",
+                "sitemap.xml"
+            ]
+        );
+        let index = &files[3].1;
+        assert!(index.contains("<sitemapindex"));
+        assert!(index.contains("<loc>https://e.org/sitemap-3.xml</loc>"));
+        let urls: usize = files[..3]
+            .iter()
+            .map(|(_, t)| t.matches("<url>").count())
+            .sum();
+        assert_eq!(urls, 5);
+    }
 }
