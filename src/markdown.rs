@@ -320,6 +320,7 @@ impl<'r, 'a> Renderer<'r, 'a> {
                 self.para_depth = self.para_depth.saturating_sub(1);
                 if let Some(p) = self.current_para.take()
                     && !p.trim().is_empty()
+                    && !is_salutation(&p)
                 {
                     self.first_para = Some(p);
                 }
@@ -484,6 +485,13 @@ pub fn count_words(text: &str, cjk: &mut usize, words: &mut usize) {
     }
 }
 
+/// A notice's opening line (“各村党支部：”) says who it is for, not what it
+/// says, so it is no summary.
+fn is_salutation(p: &str) -> bool {
+    let p = p.trim();
+    (p.ends_with('：') || p.ends_with(':')) && p.chars().count() <= 30
+}
+
 fn truncate_summary(text: &str) -> String {
     let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     match text.char_indices().nth(SUMMARY_CHARS) {
@@ -582,6 +590,10 @@ mod tests {
     #[test]
     fn summary_rules() {
         assert_eq!(md("第一段。\n\n第二段。").0.summary, "第一段。");
+        assert_eq!(
+            md("各村党支部：\n\n现将有关事项通知如下。").0.summary,
+            "现将有关事项通知如下。"
+        );
         assert_eq!(
             md("# 标题\n\n甲\n\n乙\n\n<!-- more -->\n\n丙").0.summary,
             "标题甲乙"
