@@ -105,6 +105,20 @@ pub fn slash_path(p: &Path) -> String {
         .join("/")
 }
 
+/// The listing URL path of an `_index.md` (`content/news/_index.md` → `news/`).
+fn section_path(target: &Path) -> Option<String> {
+    if target.file_name()? != "_index.md" {
+        return None;
+    }
+    let dir = target.parent()?.strip_prefix(CONTENT_DIR).ok()?;
+    let dir = slash_path(dir);
+    Some(if dir.is_empty() {
+        dir
+    } else {
+        format!("{dir}/")
+    })
+}
+
 /// Whether a link destination is a URL rather than a path in the site.
 pub fn is_external(dest: &str) -> bool {
     dest.starts_with("//")
@@ -190,9 +204,16 @@ impl LinkResolver for BodyLinks<'_> {
                 Ok(t) => t,
                 Err(e) => return error(e),
             };
+            if let Some(section) =
+                section_path(&target).filter(|_| self.root.join(&target).is_file())
+            {
+                return LinkTarget::Rewrite(format!("{}{section}{fragment}", self.base_path));
+            }
             return match self.urls.get(&target) {
                 Some(Some(url)) => LinkTarget::Rewrite(format!("{}{url}{fragment}", self.base_path)),
                 Some(None) => LinkTarget::Unlink,
+                // The file exists but could not be read; its own error says why.
+                None if self.root.join(&target).is_file() => LinkTarget::Unlink,
                 None => LinkTarget::Error {
                     message: format!("链接的文章 “{path}” 不存在"),
                     hint: "检查文件名；链接写成相对于本文的路径，例如 ../notices/2026-11-01-tongzhi.md".into(),
@@ -232,6 +253,23 @@ mod tests {
             Err(PathError::Escapes)
         );
         assert_eq!(join_inside(dir, "/etc/passwd"), Err(PathError::Escapes));
+    }
+
+    #[test]
+    fn section_links() {
+        assert_eq!(
+            section_path(Path::new("content/news/_index.md")).as_deref(),
+            Some("news/")
+        );
+        assert_eq!(
+            section_path(Path::new("content/lessons/ershida/_index.md")).as_deref(),
+            Some("lessons/ershida/")
+        );
+        assert_eq!(
+            section_path(Path::new("content/_index.md")).as_deref(),
+            Some("")
+        );
+        assert_eq!(section_path(Path::new("content/news/a.md")), None);
     }
 
     #[test]

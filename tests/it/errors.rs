@@ -237,6 +237,21 @@ fn all_problems_of_a_build_are_reported_together() {
 }
 
 #[test]
+fn a_link_to_a_broken_file_reports_only_that_file() {
+    let site = TestSite::basic();
+    site.write(
+        "content/news/broken.md",
+        "---\ntitle: 坏\ndate: 坏日期\n---\n",
+    );
+    site.write(
+        "content/news/linker.md",
+        "---\ntitle: 链接\ndate: 2026-01-01\n---\n[坏](broken.md) [栏目](../notices/_index.md)\n",
+    );
+    let e = site.build_err();
+    assert_has(&e, &["content/news/broken.md", "发现 1 个问题"]);
+}
+
+#[test]
 fn unknown_section_folder_and_course_without_index() {
     let site = TestSite::basic();
     site.write(

@@ -210,6 +210,16 @@ fn pinyin_slug_for_chinese_file_names() {
 }
 
 #[test]
+fn links_to_section_index_files_become_listing_urls() {
+    let site = TestSite::basic();
+    site.write("content/news/linker.md", "---\ntitle: 链接\ndate: 2026-01-01\n---\n[通知公告](../notices/_index.md) [课程](../lessons/course-a/_index.md)\n");
+    site.build_ok();
+    let html = site.read("news/linker/index.html");
+    assert!(html.contains(r#"href="/notices/">通知公告</a>"#), "{html}");
+    assert!(html.contains(r#"href="/lessons/course-a/">课程</a>"#));
+}
+
+#[test]
 fn help_is_in_chinese() {
     let out = assert_cmd::Command::cargo_bin("dangjian")
         .unwrap()
