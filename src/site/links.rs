@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
-use crate::content::{Bundle, CONTENT_DIR};
+use crate::content::{Bundle, CONTENT_DIR, Kind};
 use crate::markdown::{LinkResolver, LinkTarget};
 
 /// Why a written path could not be used.
@@ -111,6 +111,16 @@ fn section_path(target: &Path) -> Option<String> {
         return None;
     }
     let dir = target.parent()?.strip_prefix(CONTENT_DIR).ok()?;
+    let parts: Vec<_> = dir.iter().map(|c| c.to_string_lossy()).collect();
+    let listing = match parts.as_slice() {
+        [] => true,
+        [kind] => Kind::from_dir(kind).is_some_and(|k| k != Kind::Page),
+        [lessons, _course] => lessons == "lessons",
+        _ => false,
+    };
+    if !listing {
+        return None;
+    }
     let dir = slash_path(dir);
     Some(if dir.is_empty() {
         dir
@@ -204,9 +214,10 @@ impl LinkResolver for BodyLinks<'_> {
                 Ok(t) => t,
                 Err(e) => return error(e),
             };
-            if let Some(section) =
-                section_path(&target).filter(|_| self.root.join(&target).is_file())
-            {
+            if let Some(section) = section_path(&target).filter(|_| {
+                // A listing exists whenever its folder does, `_index.md` or not.
+                target.parent().is_some_and(|d| self.root.join(d).is_dir())
+            }) {
                 return LinkTarget::Rewrite(format!("{}{section}{fragment}", self.base_path));
             }
             return match self.urls.get(&target) {
@@ -270,6 +281,11 @@ mod tests {
             Some("")
         );
         assert_eq!(section_path(Path::new("content/news/a.md")), None);
+        assert_eq!(
+            section_path(Path::new("content/news/bundle/_index.md")),
+            None
+        );
+        assert_eq!(section_path(Path::new("content/pages/_index.md")), None);
     }
 
     #[test]
