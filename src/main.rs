@@ -52,8 +52,59 @@ fn print_diagnostics(diags: &[Diagnostic]) {
     }
 }
 
+/// clap's usage errors, told in Chinese.
+fn usage_error(err: &clap::Error) -> String {
+    use clap::error::{ContextKind, ErrorKind};
+    let ctx = |k| err.get(k).map(|v| v.to_string()).unwrap_or_default();
+    let what = match err.kind() {
+        ErrorKind::UnknownArgument => format!("无法识别的参数 “{}”", ctx(ContextKind::InvalidArg)),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => format!(
+            "参数 {} 的取值 “{}” 无效{}",
+            ctx(ContextKind::InvalidArg),
+            ctx(ContextKind::InvalidValue),
+            match ctx(ContextKind::ValidValue) {
+                v if v.is_empty() => String::new(),
+                v => format!("（可用：{v}）"),
+            }
+        ),
+        ErrorKind::InvalidSubcommand => {
+            format!("无法识别的命令 “{}”", ctx(ContextKind::InvalidSubcommand))
+        }
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            "缺少命令（build 或 check）".to_string()
+        }
+        ErrorKind::MissingRequiredArgument => {
+            format!("缺少必需的参数 {}", ctx(ContextKind::InvalidArg))
+        }
+        ErrorKind::ArgumentConflict => format!(
+            "参数 {} 不能与其他参数同时使用",
+            ctx(ContextKind::InvalidArg)
+        ),
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
+            format!("参数 {} 的取值个数不对", ctx(ContextKind::InvalidArg))
+        }
+        _ => err.to_string().trim().to_string(),
+    };
+    format!("错误：{what}\n  提示：运行 dangjian --help 或 dangjian build --help 查看用法")
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e)
+            if matches!(
+                e.kind(),
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+            ) =>
+        {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("{}", usage_error(&e));
+            return ExitCode::from(2);
+        }
+    };
     match cli.command {
         Command::Build(args) => {
             let opts = args.options();

@@ -287,7 +287,12 @@ fn bad_now_and_scope_flags() {
         String::from_utf8_lossy(&out.get_output().stderr).into_owned()
     };
     assert!(run(&["--now", "明天"]).contains("无法识别的时间 “明天”"));
-    run(&["--scope", "secret"]);
+    let scope = run(&["--scope", "secret"]);
+    assert!(
+        scope.contains("参数 --scope <范围> 的取值 “secret” 无效"),
+        "{scope}"
+    );
+    assert!(run(&["--bogus"]).contains("无法识别的参数 “--bogus”"));
     assert!(!site.out().exists(), "nothing written");
 }
 
