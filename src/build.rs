@@ -143,8 +143,9 @@ pub fn render_site(
 ) -> Result<Prepared, BuildError> {
     let mut p = prepare(opts, progress).map_err(BuildError::Content)?;
     let clock = Clock::now();
-    render::render(&p.site, &p.theme, progress, sink)?;
+    let report = render::render(&p.site, &p.theme, progress, sink)?;
     p.timings.push(("渲染并写入临时文件夹", clock.elapsed()));
+    p.timings.push(("  其中订阅源", report.feeds_time));
     Ok(p)
 }
 
@@ -166,14 +167,15 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport
     } = prepare(opts, progress).map_err(BuildError::Content)?;
     let clock = Clock::now();
     let staging = Staging::new(&out, &opts.root)?;
-    let files = render::render(&site, &theme, progress, &staging)?;
+    let report = render::render(&site, &theme, progress, &staging)?;
     timings.push(("渲染并写入临时文件夹", clock.elapsed()));
+    timings.push(("  其中订阅源", report.feeds_time));
     let clock = Clock::now();
     staging.commit()?;
     timings.push(("替换输出文件夹", clock.elapsed()));
     Ok(BuildReport {
         stats: site.stats,
-        files: files.len(),
+        files: report.files.len(),
         out,
         now: site.gate.now,
         timings,

@@ -27,11 +27,13 @@ const ROOT_KEYS: &[&str] = &[
     "organization",
     "markdown",
     "logo",
+    "feeds",
 ];
 const FOOTER_KEYS: &[&str] = &["icp", "police", "contact"];
 const DISCLOSURE_KEYS: &[&str] = &["default_days", "contact", "holidays", "workdays"];
 const ORG_KEYS: &[&str] = &["id", "name", "children"];
 const MARKDOWN_KEYS: &[&str] = &["unsafe_html", "highlight"];
+const FEEDS_KEYS: &[&str] = &["limit", "full_content"];
 
 /// Validated site configuration.
 #[derive(Debug, Clone, Serialize)]
@@ -53,6 +55,7 @@ pub struct Config {
     pub disclosure: DisclosureConfig,
     pub organization: OrgNode,
     pub markdown: MarkdownConfig,
+    pub feeds: FeedsConfig,
 }
 
 fn serialize_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
@@ -114,6 +117,25 @@ impl Default for MarkdownConfig {
     }
 }
 
+/// Feed settings (`feeds:` in site.yaml).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct FeedsConfig {
+    /// Items per feed, newest first.
+    pub limit: usize,
+    /// Full content in feeds; `false` gives summaries only.
+    pub full_content: bool,
+}
+
+impl Default for FeedsConfig {
+    fn default() -> Self {
+        FeedsConfig {
+            limit: 50,
+            full_content: true,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(default)]
 struct RawConfig {
@@ -130,6 +152,7 @@ struct RawConfig {
     disclosure: DisclosureConfig,
     organization: Option<OrgNode>,
     markdown: MarkdownConfig,
+    feeds: FeedsConfig,
 }
 
 impl Default for RawConfig {
@@ -148,6 +171,7 @@ impl Default for RawConfig {
             disclosure: DisclosureConfig::default(),
             organization: None,
             markdown: MarkdownConfig::default(),
+            feeds: FeedsConfig::default(),
         }
     }
 }
@@ -223,6 +247,13 @@ impl Config {
                     .at_line(line_of("pagination")),
             );
         }
+        if raw.feeds.limit == 0 {
+            diags.push(
+                err("订阅条数必须大于 0".into())
+                    .field("feeds.limit")
+                    .at_line(line_of("limit")),
+            );
+        }
         if raw.reading_speed == 0 {
             diags.push(
                 err("阅读速度必须大于 0".into())
@@ -254,6 +285,7 @@ impl Config {
             disclosure: raw.disclosure,
             organization,
             markdown: raw.markdown,
+            feeds: raw.feeds,
         })
     }
 
@@ -302,6 +334,9 @@ fn check_keys(map: &Mapping, text: &str) -> Vec<Diagnostic> {
     }
     if let Some(m) = sub("markdown") {
         report(m, MARKDOWN_KEYS, "markdown.");
+    }
+    if let Some(m) = sub("feeds") {
+        report(m, FEEDS_KEYS, "feeds.");
     }
     let mut stack: Vec<&Mapping> = sub("organization").into_iter().collect();
     while let Some(node) = stack.pop() {

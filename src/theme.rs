@@ -37,6 +37,7 @@ const BUILTIN_TEMPLATES: &[(&str, &str)] = builtin!(
     "branches.html",
     "branch.html",
     "404.html",
+    "feeds.html",
     "alias.html",
 );
 

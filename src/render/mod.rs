@@ -5,6 +5,7 @@
 //! [`MemorySink`] keeps files in memory for tests and previews.
 
 mod context;
+pub mod feeds;
 mod pages;
 mod sitemap;
 
@@ -158,14 +159,23 @@ pub enum RenderError {
     Write(WriteError),
 }
 
-/// Renders every output of the site into `sink`; returns what was rendered,
-/// sorted by path. On error, whatever the sink received must be discarded.
+/// What rendering produced.
+#[derive(Debug)]
+pub struct RenderReport {
+    /// Every file, sorted by path.
+    pub files: Vec<FileMeta>,
+    /// Time spent on feeds (part of the whole).
+    pub feeds_time: std::time::Duration,
+}
+
+/// Renders every output of the site into `sink`. On error, whatever the
+/// sink received must be discarded.
 pub fn render(
     site: &Site,
     theme: &Theme,
     progress: &dyn Progress,
     sink: &dyn Sink,
-) -> Result<Vec<FileMeta>, RenderError> {
+) -> Result<RenderReport, RenderError> {
     let renderer = pages::Renderer::new(site, theme);
     let jobs = renderer.jobs();
     let put_all = |files: Vec<OutputFile>| -> Result<Vec<FileMeta>, WriteError> {
@@ -204,6 +214,12 @@ pub fn render(
             }
         }
     }
+    let clock = std::time::Instant::now();
+    match feeds::files(site) {
+        Ok(f) => metas.extend(put_all(f).map_err(RenderError::Write)?),
+        Err(d) => diags.extend(d),
+    }
+    let feeds_time = clock.elapsed();
     let mut rest = assets(site, theme);
     rest.push(OutputFile::other(
         "highlight.css".into(),
@@ -220,7 +236,10 @@ pub fn render(
     let maps = sitemap::files(site, &metas);
     metas.extend(put_all(maps).map_err(RenderError::Write)?);
     metas.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(metas)
+    Ok(RenderReport {
+        files: metas,
+        feeds_time,
+    })
 }
 
 fn assets(site: &Site, theme: &Theme) -> Vec<OutputFile> {

@@ -8,6 +8,7 @@ use tera::Context;
 use rayon::prelude::*;
 
 use super::context::{self, DateView, ItemView, Link, ListItem, PageLink, Paginator, page_path};
+use super::feeds::{self, FeedLinks};
 use super::{Data, OutputFile};
 use crate::content::{Kind, category_label};
 use crate::diagnostic::Diagnostic;
@@ -25,6 +26,7 @@ pub enum Job {
     Tags,
     Branches,
     NotFound,
+    Feeds,
 }
 
 /// A paginated listing.
@@ -48,6 +50,8 @@ pub struct Renderer<'a> {
     summaries: Vec<tera::Value>,
     /// Each branch's header (counts, latest date), computed once.
     branch_views: Vec<tera::Value>,
+    /// Listing path → its feeds.
+    feed_links: std::collections::BTreeMap<String, FeedLinks>,
 }
 
 #[derive(Serialize)]
@@ -105,6 +109,7 @@ impl<'a> Renderer<'a> {
             positions,
             summaries,
             branch_views: Vec::new(),
+            feed_links: feeds::links_by_path(site),
         };
         r.branch_views = (0..site.branches.len())
             .into_par_iter()
@@ -123,6 +128,7 @@ impl<'a> Renderer<'a> {
             Job::Tags,
             Job::Branches,
             Job::NotFound,
+            Job::Feeds,
         ]);
         jobs.extend((0..s.courses.len()).map(Job::Course));
         let per = s.config.pagination;
@@ -148,7 +154,8 @@ impl<'a> Renderer<'a> {
 
     pub fn run(&self, job: &Job) -> Result<Vec<OutputFile>, Diagnostic> {
         let s = self.site;
-        let page = |path: String, template: &str, ctx: Context| {
+        let page = |path: String, template: &str, mut ctx: Context| {
+            ctx.insert("feeds", &self.feeds_for(&["", &path]));
             let html = self.render(template, &ctx)?;
             Ok(vec![OutputFile::page(
                 format!("{path}index.html"),
@@ -186,6 +193,11 @@ impl<'a> Renderer<'a> {
                 ctx.insert("org", &context::org_view(s, &s.config.organization));
                 page("branches/".into(), "branches.html", ctx)
             }
+            Job::Feeds => {
+                let mut ctx = self.base.clone();
+                ctx.insert("feed_groups", &self.feed_groups());
+                page("feeds/".into(), "feeds.html", ctx)
+            }
             Job::NotFound => {
                 let html = self.render("404.html", &self.base)?;
                 Ok(vec![OutputFile::other(
@@ -195,6 +207,45 @@ impl<'a> Renderer<'a> {
                 )])
             }
         }
+    }
+
+    /// The feeds of these listing paths, for `<link rel="alternate">`.
+    fn feeds_for(&self, paths: &[&str]) -> Vec<&FeedLinks> {
+        let mut out: Vec<&FeedLinks> = Vec::new();
+        for p in paths {
+            if let Some(f) = self.feed_links.get(*p)
+                && !out.iter().any(|x| std::ptr::eq(*x, f))
+            {
+                out.push(f);
+            }
+        }
+        out
+    }
+
+    /// Every feed, grouped for the /feeds/ page.
+    fn feed_groups(&self) -> Vec<FeedGroup<'_>> {
+        let group = |title: &'static str, pred: &dyn Fn(&str) -> bool| FeedGroup {
+            title,
+            feeds: self
+                .feed_links
+                .iter()
+                .filter(|(p, _)| pred(p))
+                .map(|(_, f)| f)
+                .collect(),
+        };
+        let sections = ["news/", "notices/", "lessons/", "disclosure/"];
+        vec![
+            group("全站", &|p| p.is_empty()),
+            group("栏目", &|p| sections.contains(&p)),
+            group("党务公开类别", &|p| {
+                p.starts_with("disclosure/") && p != "disclosure/"
+            }),
+            group("学习课程", &|p| {
+                p.starts_with("lessons/") && p != "lessons/"
+            }),
+            group("党组织", &|p| p.starts_with("branches/")),
+            group("标签", &|p| p.starts_with("tags/")),
+        ]
     }
 
     fn render(&self, template: &str, ctx: &Context) -> Result<String, Diagnostic> {
@@ -224,6 +275,18 @@ impl<'a> Renderer<'a> {
         let item: &Item = &s.items[i];
         let mut ctx = self.base.clone();
         ctx.insert("page", &ItemView::new(s, item, true));
+        let section = match (&item.entry.kind, &item.entry.course) {
+            (Kind::Lesson, Some(c)) => format!("lessons/{c}/"),
+            (kind, _) => format!("{}/", kind.dir()),
+        };
+        let branch = item
+            .entry
+            .meta
+            .branch
+            .as_deref()
+            .map(|b| format!("branches/{b}/"))
+            .unwrap_or_default();
+        ctx.insert("feeds", &self.feeds_for(&["", &section, &branch]));
         let (prev, next) = self.neighbours.get(&i).copied().unwrap_or_default();
         ctx.insert("prev", &prev.map(|p| self.link(p)));
         ctx.insert("next", &next.map(|n| self.link(n)));
@@ -344,6 +407,7 @@ impl<'a> Renderer<'a> {
             }
         };
         ctx.insert("paginator", &self.paginator(&base, list, per, n));
+        ctx.insert("feeds", &self.feeds_for(&["", &base]));
         let html = self.render(template, &ctx)?;
         Ok(vec![OutputFile::page(
             format!("{}index.html", page_path(&base, n)),
@@ -555,6 +619,12 @@ fn alias_path(alias: &str) -> Option<String> {
     } else {
         format!("{rest}/index.html")
     })
+}
+
+#[derive(Serialize)]
+struct FeedGroup<'a> {
+    title: &'static str,
+    feeds: Vec<&'a FeedLinks>,
 }
 
 #[derive(Serialize)]

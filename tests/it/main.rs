@@ -1,6 +1,7 @@
 //! Integration tests: fixture sites built by the real binary.
 
 mod errors;
+mod feeds;
 mod gate;
 mod happy;
 mod output;

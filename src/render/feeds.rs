@@ -1,0 +1,755 @@
+//! Feeds: RSS 2.0, Atom 1.0 and JSON Feed 1.1 for the site, each section,
+//! 党务公开 category, branch, tag and course, plus course podcasts.
+//!
+//! Each item's feed entry (absolute HTML, enclosures, dates) is computed
+//! once and shared by every feed that carries it.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use url::Url;
+
+use super::{Data, OutputFile};
+use crate::content::{Kind, category_label};
+use crate::diagnostic::Diagnostic;
+use crate::markdown::html_escape;
+use crate::site::{FileRef, Item, Site};
+use crate::time::{Instant, format_date_zh};
+
+/// An enclosure: a file offered with an item.
+#[derive(Debug, Clone)]
+pub struct Enclosure {
+    pub url: String,
+    pub length: u64,
+    pub mime: String,
+    pub title: String,
+}
+
+/// One item as every feed shows it.
+#[derive(Debug, Clone)]
+pub struct FeedEntry {
+    pub permalink: String,
+    pub title: String,
+    /// Absolute HTML: full content (or the summary) with the kind's details.
+    pub html: String,
+    pub summary: String,
+    pub author: String,
+    pub categories: Vec<String>,
+    pub published: Instant,
+    pub updated: Instant,
+    pub enclosures: Vec<Enclosure>,
+    pub audio: Option<Enclosure>,
+    pub order: Option<u32>,
+    pub duration: Option<u32>,
+}
+
+/// A feed: where it lives and which items it carries, newest first.
+#[derive(Debug, Clone)]
+pub struct FeedSpec {
+    /// Listing path (`""`, `news/`, `branches/dongcun/`…); files go beside it.
+    pub path: String,
+    pub title: String,
+    pub description: String,
+    pub items: Vec<usize>,
+    /// Course id, when the feed is a course's (it may also get a podcast).
+    pub course: Option<String>,
+}
+
+/// The feed a page links for autodiscovery and the /feeds/ page lists.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedLinks {
+    pub title: String,
+    pub rss: String,
+    pub atom: String,
+    pub json: String,
+    pub podcast: Option<String>,
+}
+
+/// Every feed of the site, in a stable order.
+pub fn specs(site: &Site) -> Vec<FeedSpec> {
+    let limit = site.config.feeds.limit;
+    let feedable = |list: &[usize]| -> Vec<usize> {
+        let mut v: Vec<usize> = list
+            .iter()
+            .copied()
+            .filter(|&i| site.items[i].entry.kind != Kind::Page)
+            .collect();
+        v.sort_unstable(); // `items` is newest first
+        v.truncate(limit);
+        v
+    };
+    let all: Vec<usize> = (0..site.items.len()).collect();
+    let mut out = vec![FeedSpec {
+        path: String::new(),
+        title: site.config.title.clone(),
+        description: site.config.description.clone(),
+        items: feedable(&all),
+        course: None,
+    }];
+    for (kind, section) in &site.sections {
+        let list = site.by_kind.get(kind).cloned().unwrap_or_default();
+        out.push(FeedSpec {
+            path: section.path.clone(),
+            title: format!("{} - {}", section.title, site.config.title),
+            description: section.description.clone(),
+            items: feedable(&list),
+            course: None,
+        });
+    }
+    for (key, list) in &site.categories {
+        out.push(FeedSpec {
+            path: format!("disclosure/{key}/"),
+            title: format!("党务公开·{} - {}", category_label(key), site.config.title),
+            description: String::new(),
+            items: feedable(list),
+            course: None,
+        });
+    }
+    for b in &site.branches {
+        out.push(FeedSpec {
+            path: format!("branches/{}/", b.id),
+            title: format!("{} - {}", b.name, site.config.title),
+            description: String::new(),
+            items: feedable(&b.all),
+            course: None,
+        });
+    }
+    for t in &site.tags {
+        out.push(FeedSpec {
+            path: format!("tags/{}/", t.slug),
+            title: format!("标签：{} - {}", t.name, site.config.title),
+            description: String::new(),
+            items: feedable(&t.items),
+            course: None,
+        });
+    }
+    for c in &site.courses {
+        out.push(FeedSpec {
+            path: c.section.path.clone(),
+            title: format!("{} - {}", c.section.title, site.config.title),
+            description: c.section.description.clone(),
+            items: feedable(&c.lessons),
+            course: Some(c.id.clone()),
+        });
+    }
+    out
+}
+
+/// Whether a course feed also gets a podcast (some lesson has audio).
+fn has_podcast(site: &Site, spec: &FeedSpec) -> bool {
+    spec.course.is_some() && spec.items.iter().any(|&i| site.items[i].audio.is_some())
+}
+
+/// The feed URLs of a listing path (root-relative).
+pub fn links(site: &Site, spec: &FeedSpec) -> FeedLinks {
+    FeedLinks {
+        title: spec.title.clone(),
+        rss: site.url(&format!("{}feed.xml", spec.path)),
+        atom: site.url(&format!("{}atom.xml", spec.path)),
+        json: site.url(&format!("{}feed.json", spec.path)),
+        podcast: has_podcast(site, spec).then(|| site.url(&format!("{}podcast.xml", spec.path))),
+    }
+}
+
+/// Renders every feed of the site.
+pub fn files(site: &Site) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
+    let results: Vec<Result<FeedEntry, Vec<Diagnostic>>> = site
+        .items
+        .par_iter()
+        .map(|item| entry(site, item))
+        .collect();
+    let mut entries = Vec::with_capacity(results.len());
+    let mut diags = Vec::new();
+    for r in results {
+        match r {
+            Ok(e) => entries.push(Some(e)),
+            Err(d) => {
+                diags.extend(d);
+                entries.push(None);
+            }
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let entries: Vec<FeedEntry> = entries.into_iter().flatten().collect();
+    let fallback = site
+        .items
+        .iter()
+        .filter_map(|i| i.entry.date)
+        .max()
+        .unwrap_or_default();
+    let out = specs(site)
+        .par_iter()
+        .flat_map_iter(|spec| {
+            let es: Vec<&FeedEntry> = spec.items.iter().map(|&i| &entries[i]).collect();
+            let updated = es.iter().map(|e| e.updated).max().unwrap_or(fallback);
+            let mut files = vec![
+                xml(
+                    format!("{}feed.xml", spec.path),
+                    rss(site, spec, &es, updated, false),
+                ),
+                xml(
+                    format!("{}atom.xml", spec.path),
+                    atom(site, spec, &es, updated),
+                ),
+                xml(format!("{}feed.json", spec.path), json(site, spec, &es)),
+            ];
+            if has_podcast(site, spec) {
+                let episodes: Vec<&FeedEntry> =
+                    es.iter().copied().filter(|e| e.audio.is_some()).collect();
+                files.push(xml(
+                    format!("{}podcast.xml", spec.path),
+                    rss(site, spec, &episodes, updated, true),
+                ));
+            }
+            files
+        })
+        .collect();
+    Ok(out)
+}
+
+fn xml(path: String, text: String) -> OutputFile {
+    OutputFile::other(path, Data::Bytes(text.into_bytes()), None)
+}
+
+/// The shared feed entry of one item.
+fn entry(site: &Site, item: &Item) -> Result<FeedEntry, Vec<Diagnostic>> {
+    let e = &item.entry;
+    let permalink = site.permalink(&item.path);
+    let base = Url::parse(&permalink).map_err(|err| {
+        vec![
+            Diagnostic::error(&e.path, format!("无法生成网址 “{permalink}”（{err}）"))
+                .field("slug"),
+        ]
+    })?;
+    let mut diags = Vec::new();
+    let mut enclosure = |f: &FileRef, field: &str| -> Option<Enclosure> {
+        let url = match base.join(&f.url) {
+            Ok(u) => u.to_string(),
+            Err(err) => {
+                diags.push(e.error(field, format!("地址 “{}” 无效（{err}）", f.url)));
+                return None;
+            }
+        };
+        let mime = mime_guess::from_path(&f.name)
+            .first()
+            .map(|m| m.essence_str().to_string());
+        if mime.is_none() && !f.external {
+            diags.push(
+                e.error(field, format!("无法确定文件 “{}” 的类型", f.name))
+                    .hint("使用常见的文件扩展名，如 .pdf .docx .xlsx .jpg .png .zip .mp3 .mp4"),
+            );
+        }
+        Some(Enclosure {
+            url,
+            length: f.size,
+            mime: mime.unwrap_or_else(|| "application/octet-stream".into()),
+            title: f.title.clone(),
+        })
+    };
+    let enclosures: Vec<Enclosure> = item
+        .attachments
+        .iter()
+        .filter_map(|a| enclosure(a, "attachments"))
+        .collect();
+    let audio = item.audio.as_ref().and_then(|a| enclosure(a, "audio"));
+    let body = if site.config.feeds.full_content {
+        absolutize(&item.html, &base).map_err(|bad| {
+            vec![
+                Diagnostic::error(
+                    &e.path,
+                    format!("正文中的链接 “{bad}” 不是有效的网址，无法写入订阅"),
+                )
+                .field("正文链接")
+                .hint("检查链接地址是否完整、是否含有空格"),
+            ]
+        })?
+    } else {
+        format!("<p>{}</p>", html_escape(&item.summary))
+    };
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let details = details(site, item, &enclosures);
+    let published = e.date.unwrap_or_default();
+    let mut categories: Vec<String> = e.meta.tags.iter().map(|t| t.trim().to_string()).collect();
+    if let Some(b) = e
+        .meta
+        .branch
+        .as_deref()
+        .and_then(|id| site.branches.iter().find(|b| b.id == id))
+    {
+        categories.push(b.name.clone());
+    }
+    Ok(FeedEntry {
+        permalink,
+        title: e.title.clone(),
+        html: format!("{details}{body}"),
+        summary: item.summary.clone(),
+        author: e
+            .meta
+            .author
+            .clone()
+            .or_else(|| {
+                e.meta
+                    .branch
+                    .as_deref()
+                    .and_then(|id| site.branches.iter().find(|b| b.id == id))
+                    .map(|b| b.name.clone())
+            })
+            .unwrap_or_else(|| site.config.title.clone()),
+        categories,
+        published,
+        updated: e.updated.unwrap_or(published),
+        enclosures,
+        audio,
+        order: e.meta.order,
+        duration: e.meta.duration,
+    })
+}
+
+/// The kind's facts, as HTML put before the body.
+fn details(site: &Site, item: &Item, enclosures: &[Enclosure]) -> String {
+    let e = &item.entry;
+    let now = site.gate.now;
+    let mut lines: Vec<String> = Vec::new();
+    match e.kind {
+        Kind::Notice => {
+            lines.push(format!(
+                "级别：{}",
+                super::context::level_label(e.meta.level)
+            ));
+            if let Some(x) = e.expires {
+                let state = if x <= now { "（已过期）" } else { "" };
+                lines.push(format!("有效期至：{}{state}", format_date_zh(&x)));
+            }
+        }
+        Kind::Disclosure => {
+            if let Some(c) = e.category {
+                lines.push(format!("公开类别：{}", category_label(c)));
+            }
+            if let Some((start, end)) = e.period {
+                let end_text = end
+                    .map(|x| format_date_zh(&x))
+                    .unwrap_or_else(|| "—".into());
+                let status = if start > now {
+                    "未开始"
+                } else if end.is_some_and(|x| x <= now) {
+                    "已结束"
+                } else {
+                    "公示中"
+                };
+                lines.push(format!(
+                    "公示期：{} 至 {end_text}（{status}）",
+                    format_date_zh(&start)
+                ));
+            }
+            if let Some(c) = e
+                .meta
+                .contact
+                .as_deref()
+                .or(site.config.disclosure.contact.as_deref())
+            {
+                lines.push(format!("意见反映：{c}"));
+            }
+        }
+        Kind::Lesson => {
+            if let Some(c) = site
+                .courses
+                .iter()
+                .find(|c| Some(&c.id) == e.course.as_ref())
+            {
+                lines.push(format!("课程：{}", c.section.title));
+            }
+            if let Some(o) = e.meta.order {
+                lines.push(format!("第 {o} 课"));
+            }
+            if let Some(d) = e.meta.duration {
+                lines.push(format!("时长：约 {d} 分钟"));
+            }
+        }
+        Kind::News | Kind::Page => {}
+    }
+    let mut html: String = lines
+        .iter()
+        .map(|l| format!("<p>{}</p>", html_escape(l)))
+        .collect();
+    if !enclosures.is_empty() {
+        html.push_str("<p>附件：</p><ul>");
+        for a in enclosures {
+            html.push_str(&format!(
+                "<li><a href=\"{}\">{}</a></li>",
+                html_escape(&a.url),
+                html_escape(&a.title)
+            ));
+        }
+        html.push_str("</ul>");
+    }
+    html
+}
+
+/// Makes every `href` and `src` in `html` absolute against `base`.
+/// Returns the offending value when one is not a valid URL.
+pub fn absolutize(html: &str, base: &Url) -> Result<String, String> {
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    loop {
+        let next = ["href=\"", "src=\""]
+            .iter()
+            .filter_map(|a| rest.find(a).map(|i| (i, a.len())))
+            .min();
+        let Some((at, len)) = next else {
+            out.push_str(rest);
+            return Ok(out);
+        };
+        let start = at + len;
+        let Some(end) = rest[start..].find('"') else {
+            out.push_str(rest);
+            return Ok(out);
+        };
+        out.push_str(&rest[..start]);
+        let value = rest[start..start + end].replace("&amp;", "&");
+        let joined = base.join(&value).map_err(|_| value.clone())?;
+        out.push_str(&html_escape(joined.as_str()));
+        rest = &rest[start + end..];
+    }
+}
+
+fn rfc2822(t: &Instant) -> String {
+    t.to_rfc2822()
+}
+
+fn rss(
+    site: &Site,
+    spec: &FeedSpec,
+    entries: &[&FeedEntry],
+    updated: Instant,
+    podcast: bool,
+) -> String {
+    use rss::extension::atom::{AtomExtension, Link};
+    use rss::extension::dublincore::DublinCoreExtension;
+    use rss::extension::itunes::{ITunesChannelExtension, ITunesItemExtension};
+    let self_name = if podcast { "podcast.xml" } else { "feed.xml" };
+    let items: Vec<rss::Item> = entries
+        .iter()
+        .map(|e| {
+            let mut item = rss::Item::default();
+            item.set_title(e.title.clone());
+            item.set_link(e.permalink.clone());
+            let mut guid = rss::Guid::default();
+            guid.set_value(e.permalink.clone());
+            guid.set_permalink(true);
+            item.set_guid(guid);
+            item.set_pub_date(rfc2822(&e.published));
+            item.set_description(e.summary.clone());
+            item.set_content(e.html.clone());
+            item.set_categories(
+                e.categories
+                    .iter()
+                    .map(|c| {
+                        let mut cat = rss::Category::default();
+                        cat.set_name(c.clone());
+                        cat
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            let mut dc = DublinCoreExtension::default();
+            dc.set_creators(vec![e.author.clone()]);
+            item.set_dublin_core_ext(dc);
+            let enclosure = if podcast {
+                e.audio.as_ref()
+            } else {
+                e.enclosures.first().or(e.audio.as_ref())
+            };
+            if let Some(a) = enclosure {
+                let mut enc = rss::Enclosure::default();
+                enc.set_url(a.url.clone());
+                enc.set_length(a.length.to_string());
+                enc.set_mime_type(a.mime.clone());
+                item.set_enclosure(enc);
+            }
+            if podcast {
+                let mut it = ITunesItemExtension::default();
+                it.set_author(e.author.clone());
+                it.set_explicit("false".to_string());
+                it.set_duration(
+                    e.duration
+                        .map(|d| format!("{:02}:{:02}:00", d / 60, d % 60)),
+                );
+                it.set_episode(e.order.map(|o| o.to_string()));
+                it.set_summary(e.summary.clone());
+                item.set_itunes_ext(it);
+            }
+            item
+        })
+        .collect();
+    let mut channel = rss::Channel::default();
+    channel.set_title(if podcast {
+        format!("{}（音频）", spec.title)
+    } else {
+        spec.title.clone()
+    });
+    channel.set_link(site.permalink(&spec.path));
+    channel.set_description(if spec.description.is_empty() {
+        spec.title.clone()
+    } else {
+        spec.description.clone()
+    });
+    channel.set_language(site.config.language.clone());
+    channel.set_generator("dangjian".to_string());
+    channel.set_last_build_date(rfc2822(&updated));
+    let mut self_link = Link::default();
+    self_link.set_href(site.permalink(&format!("{}{self_name}", spec.path)));
+    self_link.set_rel("self");
+    self_link.set_mime_type(Some("application/rss+xml".to_string()));
+    let mut atom = AtomExtension::default();
+    atom.set_links(vec![self_link]);
+    channel.set_atom_ext(atom);
+    if podcast {
+        let mut it = ITunesChannelExtension::default();
+        it.set_author(site.config.title.clone());
+        it.set_explicit("false".to_string());
+        it.set_summary(channel.description().to_string());
+        if let Some(logo) = &site.config.logo {
+            let base = Url::parse(&site.config.base_url).ok();
+            it.set_image(
+                base.and_then(|b| b.join(logo.trim_start_matches('/')).ok())
+                    .map(|u| u.to_string()),
+            );
+        }
+        let mut cat = rss::extension::itunes::ITunesCategory::default();
+        cat.set_text("Education".to_string());
+        it.set_categories(vec![cat]);
+        channel.set_itunes_ext(it);
+    }
+    channel.set_items(items);
+    // The rss crate writes the XML declaration itself.
+    let mut text = channel.to_string();
+    text.push('\n');
+    text
+}
+
+fn atom(site: &Site, spec: &FeedSpec, entries: &[&FeedEntry], updated: Instant) -> String {
+    use atom_syndication::{Category, Content, Entry, Feed, Link, Person, Text};
+    let link =
+        |href: String, rel: &str, mime: Option<&str>, length: Option<u64>, title: Option<&str>| {
+            let mut l = Link::default();
+            l.set_href(href);
+            l.set_rel(rel.to_string());
+            l.set_mime_type(mime.map(str::to_string));
+            l.set_length(length.map(|n| n.to_string()));
+            l.set_title(title.map(str::to_string));
+            l
+        };
+    let person = |name: &str| {
+        let mut p = Person::default();
+        p.set_name(name.to_string());
+        p
+    };
+    let atom_entries: Vec<Entry> = entries
+        .iter()
+        .map(|e| {
+            let mut entry = Entry::default();
+            entry.set_id(e.permalink.clone());
+            entry.set_title(Text::plain(e.title.clone()));
+            entry.set_updated(e.updated);
+            entry.set_published(Some(e.published));
+            entry.set_authors(vec![person(&e.author)]);
+            let mut links = vec![link(
+                e.permalink.clone(),
+                "alternate",
+                Some("text/html"),
+                None,
+                None,
+            )];
+            for a in e.enclosures.iter().chain(e.audio.iter()) {
+                links.push(link(
+                    a.url.clone(),
+                    "enclosure",
+                    Some(&a.mime),
+                    Some(a.length),
+                    Some(&a.title),
+                ));
+            }
+            entry.set_links(links);
+            entry.set_summary(Some(Text::plain(e.summary.clone())));
+            let mut content = Content::default();
+            content.set_content_type(Some("html".to_string()));
+            content.set_value(Some(e.html.clone()));
+            entry.set_content(Some(content));
+            entry.set_categories(
+                e.categories
+                    .iter()
+                    .map(|c| {
+                        let mut cat = Category::default();
+                        cat.set_term(c.clone());
+                        cat
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            entry
+        })
+        .collect();
+    let mut feed = Feed::default();
+    feed.set_id(site.permalink(&format!("{}atom.xml", spec.path)));
+    feed.set_title(Text::plain(spec.title.clone()));
+    if !spec.description.is_empty() {
+        feed.set_subtitle(Some(Text::plain(spec.description.clone())));
+    }
+    feed.set_updated(updated);
+    feed.set_lang(Some(site.config.language.clone()));
+    feed.set_authors(vec![person(&site.config.title)]);
+    feed.set_links(vec![
+        link(
+            site.permalink(&spec.path),
+            "alternate",
+            Some("text/html"),
+            None,
+            None,
+        ),
+        link(
+            site.permalink(&format!("{}atom.xml", spec.path)),
+            "self",
+            Some("application/atom+xml"),
+            None,
+            None,
+        ),
+    ]);
+    let mut generator = atom_syndication::Generator::default();
+    generator.set_value("dangjian".to_string());
+    feed.set_generator(Some(generator));
+    feed.set_entries(atom_entries);
+    // atom_syndication writes the XML declaration itself.
+    let mut text = feed.to_string();
+    text.push('\n');
+    text
+}
+
+#[derive(Serialize)]
+struct JsonFeed<'a> {
+    version: &'static str,
+    title: &'a str,
+    home_page_url: String,
+    feed_url: String,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    description: &'a str,
+    language: &'a str,
+    authors: Vec<JsonAuthor<'a>>,
+    items: Vec<JsonItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonAuthor<'a> {
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonItem<'a> {
+    id: &'a str,
+    url: &'a str,
+    title: &'a str,
+    content_html: &'a str,
+    summary: &'a str,
+    date_published: String,
+    date_modified: String,
+    authors: Vec<JsonAuthor<'a>>,
+    tags: &'a [String],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<JsonAttachment<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonAttachment<'a> {
+    url: &'a str,
+    mime_type: &'a str,
+    title: &'a str,
+    size_in_bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_in_seconds: Option<u64>,
+}
+
+fn json(site: &Site, spec: &FeedSpec, entries: &[&FeedEntry]) -> String {
+    let feed = JsonFeed {
+        version: "https://jsonfeed.org/version/1.1",
+        title: &spec.title,
+        home_page_url: site.permalink(&spec.path),
+        feed_url: site.permalink(&format!("{}feed.json", spec.path)),
+        description: &spec.description,
+        language: &site.config.language,
+        authors: vec![JsonAuthor {
+            name: &site.config.title,
+        }],
+        items: entries
+            .iter()
+            .map(|e| JsonItem {
+                id: &e.permalink,
+                url: &e.permalink,
+                title: &e.title,
+                content_html: &e.html,
+                summary: &e.summary,
+                date_published: e.published.to_rfc3339(),
+                date_modified: e.updated.to_rfc3339(),
+                authors: vec![JsonAuthor { name: &e.author }],
+                tags: &e.categories,
+                attachments: e
+                    .enclosures
+                    .iter()
+                    .map(|a| (a, None))
+                    .chain(
+                        e.audio
+                            .iter()
+                            .map(|a| (a, e.duration.map(|d| u64::from(d) * 60))),
+                    )
+                    .map(|(a, duration_in_seconds)| JsonAttachment {
+                        url: &a.url,
+                        mime_type: &a.mime,
+                        title: &a.title,
+                        size_in_bytes: a.length,
+                        duration_in_seconds,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&feed).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Feed links for a listing path, when that listing has a feed.
+pub fn links_by_path(site: &Site) -> BTreeMap<String, FeedLinks> {
+    specs(site)
+        .iter()
+        .map(|s| (s.path.clone(), links(site, s)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolutize_makes_links_absolute() {
+        let base = Url::parse("https://e.org/dj/news/a/").unwrap();
+        let html = r##"<a href="/dj/notices/b/#x">b</a><img src="photo.png" alt=""><a href="https://o.org/?a=1&amp;b=2">o</a><a href="#top">t</a>"##;
+        let out = absolutize(html, &base).unwrap();
+        assert!(
+            out.contains(r##"href="https://e.org/dj/notices/b/#x""##),
+            "{out}"
+        );
+        assert!(out.contains(r#"src="https://e.org/dj/news/a/photo.png""#));
+        assert!(out.contains(r#"href="https://o.org/?a=1&amp;b=2""#));
+        assert!(out.contains(r##"href="https://e.org/dj/news/a/#top""##));
+    }
+
+    #[test]
+    fn absolutize_reports_invalid_urls() {
+        let base = Url::parse("https://e.org/").unwrap();
+        assert_eq!(
+            absolutize(r#"<a href="http://exa mple.org/">x</a>"#, &base),
+            Err("http://exa mple.org/".into())
+        );
+    }
+}
