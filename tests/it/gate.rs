@@ -34,6 +34,17 @@ fn leaked<'a>(site: &TestSite, markers: &[&'a str]) -> Vec<(&'a str, String)> {
 fn public_build_leaks_no_draft_future_or_party_item() {
     let site = TestSite::basic();
     site.build_ok();
+    // Feeds and the sitemap are among the files searched.
+    for f in [
+        "feed.xml",
+        "atom.xml",
+        "feed.json",
+        "notices/feed.xml",
+        "branches/village/feed.json",
+        "sitemap.xml",
+    ] {
+        assert!(site.exists(f), "{f}");
+    }
     let all: Vec<&str> = [DRAFT, FUTURE, PARTY].concat();
     assert_eq!(leaked(&site, &all), vec![]);
     // The page linking to the draft keeps the text but loses the link.
@@ -46,6 +57,10 @@ fn party_scope_adds_party_items_only() {
     let site = TestSite::basic();
     site.build(&["--scope", "party"]).success();
     assert!(!leaked(&site, PARTY).is_empty());
+    assert!(
+        site.read("notices/feed.xml").contains("PARTY-TITLE-MARKER"),
+        "party build feeds carry party items"
+    );
     assert!(site.exists("notices/party-item-slug/index.html"));
     assert_eq!(leaked(&site, &[DRAFT, FUTURE].concat()), vec![]);
     assert!(site.read("robots.txt").contains("Disallow: /"));

@@ -11,6 +11,9 @@ fn two_builds_are_byte_identical() {
     site.build(&["--out", b.to_str().unwrap()]).success();
     let (ta, tb) = (TestSite::tree(&a), TestSite::tree(&b));
     assert!(ta.len() > 30);
+    assert!(
+        ta.contains_key("feed.xml") && ta.contains_key("atom.xml") && ta.contains_key("feed.json")
+    );
     assert_eq!(ta.keys().collect::<Vec<_>>(), tb.keys().collect::<Vec<_>>());
     for (path, bytes) in &ta {
         assert!(tb[path] == *bytes, "{path} differs between builds");
