@@ -41,6 +41,38 @@ pub fn now(tz: Tz) -> Instant {
     chrono::Utc::now().with_timezone(&tz).fixed_offset()
 }
 
+/// The end of a 公示期 of `days` working days from `start`: the end of the
+/// last working day, where Saturdays, Sundays and `holidays` are skipped
+/// unless listed in `workdays` (调休). Dates are `YYYY-MM-DD`.
+pub fn add_working_days(
+    start: &Instant,
+    days: u32,
+    holidays: &[String],
+    workdays: &[String],
+) -> Instant {
+    use chrono::{Datelike, Weekday};
+    let listed = |list: &[String], d: NaiveDate| {
+        list.iter()
+            .any(|s| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") == Ok(d))
+    };
+    let is_working = |d: NaiveDate| {
+        listed(workdays, d)
+            || !(matches!(d.weekday(), Weekday::Sat | Weekday::Sun) || listed(holidays, d))
+    };
+    let mut day = start.date_naive();
+    let mut counted = u32::from(is_working(day));
+    while counted < days {
+        day = day.succ_opt().unwrap_or(day);
+        counted += u32::from(is_working(day));
+    }
+    let end = day.and_hms_opt(23, 59, 59).unwrap_or_default();
+    start
+        .offset()
+        .from_local_datetime(&end)
+        .earliest()
+        .unwrap_or(*start)
+}
+
 /// `2026年11月20日`
 pub fn format_date_zh(t: &Instant) -> String {
     t.format("%Y年%-m月%-d日").to_string()
@@ -71,6 +103,27 @@ mod tests {
         );
         assert!(parse("2026-13-01", tz).is_none());
         assert!(parse("昨天", tz).is_none());
+    }
+
+    #[test]
+    fn working_days_skip_weekends_and_holidays() {
+        let tz = chrono_tz::Asia::Shanghai;
+        // Thursday 2026-11-19 + 5 working days: Thu, Fri, Mon, Tue, Wed.
+        let start = parse("2026-11-19 09:00", tz).unwrap();
+        assert_eq!(
+            add_working_days(&start, 5, &[], &[]).to_rfc3339(),
+            "2026-11-25T23:59:59+08:00"
+        );
+        let hol = vec!["2026-11-23".to_string()];
+        assert_eq!(
+            add_working_days(&start, 5, &hol, &[]).to_rfc3339(),
+            "2026-11-26T23:59:59+08:00"
+        );
+        let makeup = vec!["2026-11-21".to_string()];
+        assert_eq!(
+            add_working_days(&start, 5, &[], &makeup).to_rfc3339(),
+            "2026-11-24T23:59:59+08:00"
+        );
     }
 
     #[test]

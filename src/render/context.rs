@@ -76,6 +76,8 @@ pub struct ItemView<'a> {
     pub draft: bool,
     pub cover: Option<&'a FileRef>,
     pub cover_alt: Option<&'a str>,
+    /// A 公示 withdrawn after its period: `content` is only a stub.
+    pub withdrawn: bool,
     // notice
     pub pinned: bool,
     pub level: frontmatter::Level,
@@ -164,6 +166,7 @@ impl<'a> ItemView<'a> {
             draft: m.draft,
             cover: item.cover.as_ref(),
             cover_alt: m.cover_alt.as_deref(),
+            withdrawn: item.withdrawn,
             pinned: m.pinned,
             level: m.level,
             level_label: level_label(m.level),

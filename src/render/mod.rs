@@ -257,7 +257,7 @@ fn assets(site: &Site, theme: &Theme) -> Vec<OutputFile> {
             }
         })
         .collect();
-    for item in &site.items {
+    for item in site.items.iter().filter(|i| !i.withdrawn) {
         if let Some(b) = &item.entry.bundle {
             for rel in &b.assets {
                 let src = b.dir.join(rel);

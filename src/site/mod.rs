@@ -101,7 +101,7 @@ impl Site {
             .collect();
         let results: Vec<(Item, Vec<Asset>, Vec<Diagnostic>)> = published
             .into_par_iter()
-            .map(|(entry, path)| make_item(root, entry, path, &urls, &config, md))
+            .map(|(entry, path)| make_item(root, entry, path, &urls, &config, md, gate.now))
             .collect();
         let mut items = Vec::with_capacity(results.len());
         let mut loose_assets = BTreeMap::new();
@@ -259,8 +259,14 @@ fn make_item(
     urls: &HashMap<PathBuf, Option<String>>,
     config: &Config,
     md: &Markdown,
+    now: crate::time::Instant,
 ) -> (Item, Vec<Asset>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
+    if let Some((start, None)) = entry.period {
+        let d = &config.disclosure;
+        let end = crate::time::add_working_days(&start, d.default_days, &d.holidays, &d.workdays);
+        entry.period = Some((start, Some(end)));
+    }
     let dir = source_dir(&entry.path);
     let links = BodyLinks {
         root,
@@ -345,9 +351,40 @@ fn make_item(
         attachments,
         audio,
         video,
+        withdrawn: false,
         entry,
     };
+    if is_withdrawn(&item.entry, now) {
+        return (withdraw(item), Vec::new(), diags);
+    }
     (item, used, diags)
+}
+
+/// Whether a 公示 with `after_period: withdraw` has ended by `now`.
+fn is_withdrawn(entry: &Entry, now: crate::time::Instant) -> bool {
+    entry.kind == Kind::Disclosure
+        && entry.meta.after_period == crate::content::frontmatter::AfterPeriod::Withdraw
+        && entry
+            .period
+            .is_some_and(|(_, end)| end.is_some_and(|e| e <= now))
+}
+
+/// The stub left of a withdrawn 公示: title, dates and category stay; the
+/// body, the persons, attachments and bundle files go from every output.
+fn withdraw(mut item: Item) -> Item {
+    const STUB: &str = "本公示的公示期已结束，公示内容已按规定撤下。";
+    item.html = format!("<p class=\"withdrawn\">{STUB}</p>\n");
+    item.summary = STUB.to_string();
+    item.toc.clear();
+    item.attachments.clear();
+    item.cover = None;
+    item.audio = None;
+    item.video = None;
+    item.entry.meta.persons.clear();
+    item.entry.meta.meeting = None;
+    item.entry.meta.summary = None;
+    item.withdrawn = true;
+    item
 }
 
 fn make_sections(

@@ -26,6 +26,9 @@ pub struct Item {
     pub attachments: Vec<FileRef>,
     pub audio: Option<FileRef>,
     pub video: Option<FileRef>,
+    /// A 公示 withdrawn after its period (`after_period: withdraw`): only a
+    /// stub is published, with no body, persons or files.
+    pub withdrawn: bool,
 }
 
 /// A file an item offers: an image, attachment or media file.

@@ -100,3 +100,29 @@ fn unit_scope_includes_party_items() {
     assert!(!leaked(&site, &["UNIT-MARKER"]).is_empty());
     assert!(!leaked(&site, &["PARTY-BODY-MARKER"]).is_empty());
 }
+
+#[test]
+fn withdrawn_disclosure_leaves_only_a_stub_everywhere() {
+    let site = TestSite::basic();
+    let item = |slug: &str, end: &str| {
+        format!(
+            "---\ntitle: 发展党员公示 {slug}\ndate: 2026-11-10\nslug: {slug}\ncategory: membership\nafter_period: withdraw\nperiod:\n  start: 2026-11-10\n{end}persons:\n  - name: NAME-{slug}\n    gender: 男\n---\nBODY-{slug}\n"
+        )
+    };
+    // Ended 2026-11-16 (5 working days from Tuesday 11-10); still running at NOW (11-21).
+    site.write("content/disclosure/ended.md", &item("ended", ""));
+    site.write(
+        "content/disclosure/running.md",
+        &item("running", "  end: 2026-11-30\n"),
+    );
+    site.build_ok();
+    assert_eq!(leaked(&site, &["NAME-ended", "BODY-ended"]), vec![]);
+    let page = site.read("disclosure/ended/index.html");
+    assert!(page.contains("公示期已结束") && page.contains("发展党员公示 ended"));
+    assert!(
+        site.read("disclosure/feed.xml")
+            .contains("公示内容已按规定撤下")
+    );
+    let running = site.read("disclosure/running/index.html");
+    assert!(running.contains("NAME-running") && running.contains("BODY-running"));
+}
