@@ -152,62 +152,74 @@ pub fn links(site: &Site, spec: &FeedSpec) -> FeedLinks {
     }
 }
 
-/// Renders every feed of the site.
-pub fn files(site: &Site) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
-    let results: Vec<Result<FeedEntry, Vec<Diagnostic>>> = site
-        .items
-        .par_iter()
-        .map(|item| entry(site, item))
-        .collect();
-    let mut entries = Vec::with_capacity(results.len());
-    let mut diags = Vec::new();
-    for r in results {
-        match r {
-            Ok(e) => entries.push(Some(e)),
-            Err(d) => {
-                diags.extend(d);
-                entries.push(None);
-            }
+/// The shared entries of every item some feed carries (`None` for the rest),
+/// indexed like `site.items`.
+pub fn entries(site: &Site, specs: &[FeedSpec]) -> Result<Vec<Option<FeedEntry>>, Vec<Diagnostic>> {
+    let mut wanted = vec![false; site.items.len()];
+    for spec in specs {
+        for &i in &spec.items {
+            wanted[i] = true;
         }
     }
-    if !diags.is_empty() {
-        return Err(diags);
+    let results: Vec<Option<Result<FeedEntry, Vec<Diagnostic>>>> = site
+        .items
+        .par_iter()
+        .zip(wanted)
+        .map(|(item, w)| w.then(|| entry(site, item)))
+        .collect();
+    let mut diags = Vec::new();
+    let out = results
+        .into_iter()
+        .map(|r| match r {
+            Some(Ok(e)) => Some(e),
+            Some(Err(d)) => {
+                diags.extend(d);
+                None
+            }
+            None => None,
+        })
+        .collect();
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(diags)
     }
-    let entries: Vec<FeedEntry> = entries.into_iter().flatten().collect();
+}
+
+/// The files of one feed (three formats, plus a podcast for courses with audio).
+pub fn files(site: &Site, spec: &FeedSpec, entries: &[Option<FeedEntry>]) -> Vec<OutputFile> {
+    let es: Vec<&FeedEntry> = spec
+        .items
+        .iter()
+        .filter_map(|&i| entries[i].as_ref())
+        .collect();
+    // An empty feed takes the site's newest date, never the wall clock's.
     let fallback = site
         .items
         .iter()
         .filter_map(|i| i.entry.date)
         .max()
         .unwrap_or_default();
-    let out = specs(site)
-        .par_iter()
-        .flat_map_iter(|spec| {
-            let es: Vec<&FeedEntry> = spec.items.iter().map(|&i| &entries[i]).collect();
-            let updated = es.iter().map(|e| e.updated).max().unwrap_or(fallback);
-            let mut files = vec![
-                xml(
-                    format!("{}feed.xml", spec.path),
-                    rss(site, spec, &es, updated, false),
-                ),
-                xml(
-                    format!("{}atom.xml", spec.path),
-                    atom(site, spec, &es, updated),
-                ),
-                xml(format!("{}feed.json", spec.path), json(site, spec, &es)),
-            ];
-            if has_podcast(site, spec) {
-                let episodes: Vec<&FeedEntry> =
-                    es.iter().copied().filter(|e| e.audio.is_some()).collect();
-                files.push(xml(
-                    format!("{}podcast.xml", spec.path),
-                    rss(site, spec, &episodes, updated, true),
-                ));
-            }
-            files
-        })
-        .collect();
-    Ok(out)
+    let updated = es.iter().map(|e| e.updated).max().unwrap_or(fallback);
+    let mut files = vec![
+        xml(
+            format!("{}feed.xml", spec.path),
+            rss(site, spec, &es, updated, false),
+        ),
+        xml(
+            format!("{}atom.xml", spec.path),
+            atom(site, spec, &es, updated),
+        ),
+        xml(format!("{}feed.json", spec.path), json(site, spec, &es)),
+    ];
+    if has_podcast(site, spec) {
+        let episodes: Vec<&FeedEntry> = es.iter().copied().filter(|e| e.audio.is_some()).collect();
+        files.push(xml(
+            format!("{}podcast.xml", spec.path),
+            rss(site, spec, &episodes, updated, true),
+        ));
+    }
+    files
 }
 
 fn xml(path: String, text: String) -> OutputFile {

@@ -215,8 +215,15 @@ pub fn render(
         }
     }
     let clock = std::time::Instant::now();
-    match feeds::files(site) {
-        Ok(f) => metas.extend(put_all(f).map_err(RenderError::Write)?),
+    let specs = feeds::specs(site);
+    match feeds::entries(site, &specs) {
+        Ok(entries) => {
+            let written: Result<Vec<Vec<FileMeta>>, WriteError> = specs
+                .par_iter()
+                .map(|spec| put_all(feeds::files(site, spec, &entries)))
+                .collect();
+            metas.extend(written.map_err(RenderError::Write)?.into_iter().flatten());
+        }
         Err(d) => diags.extend(d),
     }
     let feeds_time = clock.elapsed();

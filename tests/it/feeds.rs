@@ -241,3 +241,18 @@ fn feed_snapshots() {
     insta::assert_snapshot!("atom", site.read("notices/atom.xml"));
     insta::assert_snapshot!("json_feed", site.read("notices/feed.json"));
 }
+
+#[test]
+fn a_link_that_is_no_valid_url_is_an_error() {
+    let site = TestSite::basic();
+    site.write(
+        "content/news/badurl.md",
+        "---\ntitle: 坏链接\ndate: 2026-11-01\n---\n见[内网](http://[::1)。\n",
+    );
+    let e = site.build_err();
+    assert!(e.contains("content/news/badurl.md"), "{e}");
+    assert!(
+        e.contains("字段 “正文链接”：正文中的链接 “http://[::1” 不是有效的网址"),
+        "{e}"
+    );
+}
