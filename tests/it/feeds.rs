@@ -252,7 +252,7 @@ fn a_link_that_is_no_valid_url_is_an_error() {
     let e = site.build_err();
     assert!(e.contains("content/news/badurl.md"), "{e}");
     assert!(
-        e.contains("字段 “正文链接”：正文中的链接 “http://[::1” 不是有效的网址"),
+        e.contains("字段 “正文链接”：正文中的链接 “http://%5B::1” 不是有效的网址"),
         "{e}"
     );
 }
