@@ -23,6 +23,7 @@ const BUILTIN_TEMPLATES: &[(&str, &str)] = builtin!(
     "partials/paginator.html",
     "partials/article_meta.html",
     "partials/article_foot.html",
+    "partials/status_script.html",
     "index.html",
     "news.html",
     "notice.html",

@@ -36,6 +36,19 @@ pub fn parse(text: &str, tz: Tz) -> Option<Instant> {
     Some(local.fixed_offset())
 }
 
+/// Like [`parse`], but a bare date is the end of that day (23:59:59): an
+/// expiry or a 公示 end written as `2026-11-25` includes the 25th.
+pub fn parse_end(text: &str, tz: Tz) -> Option<Instant> {
+    let t = parse(text, tz)?;
+    let bare = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").is_ok()
+        || NaiveDate::parse_from_str(text.trim(), "%Y/%m/%d").is_ok();
+    Some(if bare {
+        t + chrono::Duration::seconds(86_399)
+    } else {
+        t
+    })
+}
+
 /// The current time in the site's zone.
 pub fn now(tz: Tz) -> Instant {
     chrono::Utc::now().with_timezone(&tz).fixed_offset()
@@ -123,6 +136,19 @@ mod tests {
         assert_eq!(
             add_working_days(&start, 5, &[], &makeup).to_rfc3339(),
             "2026-11-24T23:59:59+08:00"
+        );
+    }
+
+    #[test]
+    fn bare_end_dates_include_the_day() {
+        let tz = chrono_tz::Asia::Shanghai;
+        assert_eq!(
+            parse_end("2026-11-25", tz).unwrap().to_rfc3339(),
+            "2026-11-25T23:59:59+08:00"
+        );
+        assert_eq!(
+            parse_end("2026-11-25 18:00", tz).unwrap().to_rfc3339(),
+            "2026-11-25T18:00:00+08:00"
         );
     }
 

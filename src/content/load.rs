@@ -313,7 +313,12 @@ fn build_entry(
     }
     let mut date_field = |field: &str, value: &Option<serde_yaml::Value>| {
         let v = value.as_ref()?;
-        let parsed = scalar_text(v).and_then(|s| time::parse(&s, tz));
+        let parse = if matches!(field, "end" | "expires") {
+            time::parse_end
+        } else {
+            time::parse
+        };
+        let parsed = scalar_text(v).and_then(|s| parse(&s, tz));
         if parsed.is_none() {
             let shown = scalar_text(v).unwrap_or_else(|| format!("{v:?}"));
             diags.push(err(
@@ -331,6 +336,28 @@ fn build_entry(
         let start = date_field("start", &Some(per.start.clone()))?;
         Some((start, date_field("end", &per.end)))
     });
+    if let Some(held) = meta.meeting.as_ref().and_then(|m| m.held_at.as_ref()) {
+        date_field("held_at", &Some(held.clone()));
+    }
+    if let Some((start, Some(end))) = period
+        && end < start
+    {
+        diags.push(err(
+            "end",
+            "公示结束时间早于开始时间".into(),
+            "检查 period 的 start 和 end 是否写反",
+        ));
+    }
+    if let Some(m) = &meta.meeting
+        && let (Some(expected), Some(present)) = (m.expected, m.present)
+        && present > expected
+    {
+        diags.push(err(
+            "present",
+            format!("实到人数 {present} 多于应到人数 {expected}"),
+            "检查 meeting 的 expected 和 present",
+        ));
+    }
     if date.is_none() && meta.date.is_none() && kind != Kind::Page {
         diags.push(err(
             "date",

@@ -52,6 +52,47 @@ impl DateView {
     }
 }
 
+/// Where a 公示 stands at the build's `now`.
+#[derive(Serialize)]
+pub struct Status {
+    /// `upcoming`, `active` or `ended`.
+    pub key: &'static str,
+    /// 未开始, 公示中, 已结束
+    pub label: &'static str,
+    /// For an active 公示: days left, rounded up.
+    pub days_left: Option<i64>,
+}
+
+impl Status {
+    pub fn of(period: Option<(Instant, Option<Instant>)>, now: Instant) -> Option<Status> {
+        let (start, end) = period?;
+        Some(if now < start {
+            Status {
+                key: "upcoming",
+                label: "未开始",
+                days_left: None,
+            }
+        } else if end.is_some_and(|e| e <= now) {
+            Status {
+                key: "ended",
+                label: "已结束",
+                days_left: None,
+            }
+        } else {
+            // Whole days left, rounded up; the page's script computes the same.
+            let days = end.map(|e| {
+                let secs = (e - now).num_seconds();
+                (secs + 86_399) / 86_400
+            });
+            Status {
+                key: "active",
+                label: "公示中",
+                days_left: days,
+            }
+        })
+    }
+}
+
 /// An item as templates see it. `content` is absent in listings.
 #[derive(Serialize)]
 pub struct ItemView<'a> {
@@ -89,6 +130,9 @@ pub struct ItemView<'a> {
     pub category: Option<Link>,
     pub period_start: Option<DateView>,
     pub period_end: Option<DateView>,
+    pub status: Option<Status>,
+    /// `after_period: archive` and the period has ended.
+    pub archived: bool,
     pub contact: Option<&'a str>,
     pub doc_number: Option<&'a str>,
     pub issuer: Option<&'a str>,
@@ -182,6 +226,10 @@ impl<'a> ItemView<'a> {
                 .period
                 .as_ref()
                 .and_then(|(_, end)| end.as_ref().map(DateView::new)),
+            status: Status::of(e.period, site.gate.now),
+            archived: m.after_period == frontmatter::AfterPeriod::Archive
+                && e.period
+                    .is_some_and(|(_, end)| end.is_some_and(|x| x <= site.gate.now)),
             contact: m
                 .contact
                 .as_deref()
@@ -222,6 +270,7 @@ pub struct ListItem<'a> {
     pub level_label: &'static str,
     pub expired: bool,
     pub category: Option<Link>,
+    pub status: Option<Status>,
     pub required: bool,
     pub order: Option<u32>,
     pub duration: Option<u32>,
@@ -247,6 +296,7 @@ impl<'a> ListItem<'a> {
             level_label: v.level_label,
             expired: v.expired,
             category: v.category,
+            status: v.status,
             required: v.required,
             order: v.order,
             duration: v.duration,

@@ -304,3 +304,35 @@ fn output_folder_that_would_destroy_the_site_is_refused() {
     assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("不能把网站输出到"));
     assert!(site.root().join("content/news/first.md").exists());
 }
+
+#[test]
+fn period_end_before_start_and_bad_meeting() {
+    let site = TestSite::basic();
+    site.write("content/disclosure/bad.md", "---\ntitle: 倒置\ndate: 2026-11-01\nperiod:\n  start: 2026-11-10\n  end: 2026-11-01\n---\n");
+    site.write("content/disclosure/meet.md", "---\ntitle: 会议\ndate: 2026-11-01\ncategory: meetings\nmeeting:\n  type: 党员大会\n  expected: 10\n  present: 12\n  phone: 123\n---\n");
+    let e = site.build_err();
+    assert_has(
+        &e,
+        &[
+            "content/disclosure/bad.md 第 6 行，字段 “end”：公示结束时间早于开始时间",
+            "content/disclosure/meet.md 第 9 行",
+            "未知字段 “phone”",
+        ],
+    );
+}
+
+#[test]
+fn a_person_field_other_than_the_allowed_is_an_error() {
+    let e = err_with(
+        "content/disclosure/p.md",
+        "---\ntitle: 公示\ndate: 2026-11-01\ncategory: membership\npersons:\n  - name: 张三\n    id_number: 110101199003070016\n---\n",
+    );
+    assert_has(
+        &e,
+        &[
+            "content/disclosure/p.md 第 7 行",
+            "未知字段 “id_number”",
+            "name, gender, age, education, stage",
+        ],
+    );
+}

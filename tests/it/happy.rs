@@ -244,3 +244,53 @@ fn summary_line_reports_counts() {
         "{text}"
     );
 }
+
+#[test]
+fn disclosure_status_days_left_and_archive() {
+    let site = TestSite::basic();
+    let item = |slug: &str, period: &str, after: &str| {
+        format!(
+            "---\ntitle: 公示 {slug}\ndate: 2026-11-01\nslug: {slug}\ncategory: finance\n{after}period:\n{period}---\n正文\n"
+        )
+    };
+    site.write(
+        "content/disclosure/a.md",
+        &item("active", "  start: 2026-11-19\n  end: 2026-11-25\n", ""),
+    );
+    site.write(
+        "content/disclosure/b.md",
+        &item("upcoming", "  start: 2026-11-23\n", ""),
+    );
+    site.write(
+        "content/disclosure/c.md",
+        &item(
+            "archived",
+            "  start: 2026-11-02\n  end: 2026-11-06\n",
+            "after_period: archive\n",
+        ),
+    );
+    site.build_ok();
+    let active = site.read("disclosure/active/index.html");
+    assert!(
+        active.contains("公示中（剩余 5 天）"),
+        "the 25th counts: {active}"
+    );
+    assert!(active.contains(
+        r#"data-start="2026-11-19T00:00:00+08:00" data-end="2026-11-25T23:59:59+08:00""#
+    ));
+    // No end: start + 5 working days (Mon 23rd … Fri 27th).
+    let upcoming = site.read("disclosure/upcoming/index.html");
+    assert!(
+        upcoming.contains("未开始") && upcoming.contains("2026年11月27日"),
+        "{upcoming}"
+    );
+    let archived = site.read("disclosure/archived/index.html");
+    assert!(
+        archived.contains("已结束") && archived.contains("已归档") && archived.contains("正文")
+    );
+    assert!(
+        site.read("disclosure/index.html")
+            .contains("公示中（剩余 5 天）"),
+        "listings show status"
+    );
+}
