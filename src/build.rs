@@ -58,6 +58,8 @@ pub struct BuildReport {
     pub files: usize,
     pub out: PathBuf,
     pub now: time::Instant,
+    /// When a rebuild would next change the output.
+    pub next_change: Option<crate::site::NextChange>,
     pub timings: Vec<(&'static str, Duration)>,
     pub total: Duration,
 }
@@ -178,6 +180,7 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport
         files: report.files.len(),
         out,
         now: site.gate.now,
+        next_change: site.next_change,
         timings,
         total: start.elapsed(),
     })

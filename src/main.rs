@@ -127,6 +127,14 @@ fn main() -> ExitCode {
                             r.now.format("%Y-%m-%d %H:%M")
                         );
                     }
+                    match r.next_change {
+                        Some(c) => println!(
+                            "下次需要重新构建：{}（{}），见 build.json",
+                            c.at.format("%Y-%m-%d %H:%M"),
+                            c.kind.label()
+                        ),
+                        None => println!("在内容变化之前无需重新构建"),
+                    }
                     if args.verbose {
                         for (stage, t) in &r.timings {
                             println!("  {stage}：{:.1} 毫秒", t.as_secs_f64() * 1000.0);

@@ -228,6 +228,7 @@ pub fn render(
     }
     let feeds_time = clock.elapsed();
     let mut rest = assets(site, theme);
+    rest.push(build_info(site));
     rest.push(OutputFile::other(
         "highlight.css".into(),
         Data::Bytes(crate::markdown::highlight_css().into_bytes()),
@@ -247,6 +248,29 @@ pub fn render(
         files: metas,
         feeds_time,
     })
+}
+
+/// `build.json`: when the site was built and when a scheduled job should
+/// rebuild it. It names no item, so nothing unpublished leaks through it.
+fn build_info(site: &Site) -> OutputFile {
+    #[derive(serde::Serialize)]
+    struct Info {
+        generator: &'static str,
+        built_at: String,
+        scope: crate::content::Scope,
+        next_rebuild: Option<String>,
+        next_rebuild_reason: Option<crate::site::ChangeKind>,
+    }
+    let info = Info {
+        generator: "dangjian",
+        built_at: site.gate.now.to_rfc3339(),
+        scope: site.gate.scope,
+        next_rebuild: site.next_change.map(|c| c.at.to_rfc3339()),
+        next_rebuild_reason: site.next_change.map(|c| c.kind),
+    };
+    let mut text = serde_json::to_string_pretty(&info).unwrap_or_default();
+    text.push('\n');
+    OutputFile::other("build.json".into(), Data::Bytes(text.into_bytes()), None)
 }
 
 fn assets(site: &Site, theme: &Theme) -> Vec<OutputFile> {

@@ -48,6 +48,50 @@ impl Gate {
     }
 }
 
+/// Why the output will change at a later instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeKind {
+    /// An embargoed item becomes due.
+    Embargo,
+    /// A notice expires.
+    NoticeExpiry,
+    /// A 公示期 begins.
+    DisclosureStart,
+    /// A 公示期 ends.
+    DisclosureEnd,
+}
+
+impl ChangeKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ChangeKind::Embargo => "定时发布的内容到期",
+            ChangeKind::NoticeExpiry => "通知过期",
+            ChangeKind::DisclosureStart => "公示期开始",
+            ChangeKind::DisclosureEnd => "公示期结束",
+        }
+    }
+}
+
+/// The next instant at which a rebuild would change the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NextChange {
+    pub at: Instant,
+    pub kind: ChangeKind,
+}
+
+/// The earliest of `candidates` strictly after `now`.
+pub fn next_change(
+    now: Instant,
+    candidates: impl IntoIterator<Item = (Instant, ChangeKind)>,
+) -> Option<NextChange> {
+    candidates
+        .into_iter()
+        .filter(|(at, _)| *at > now)
+        .min()
+        .map(|(at, kind)| NextChange { at, kind })
+}
+
 /// How many entries the gate held back, by reason.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct GateStats {
@@ -107,6 +151,30 @@ mod tests {
             body: String::new(),
             body_line: 4,
         }
+    }
+
+    #[test]
+    fn next_change_is_the_earliest_future_instant() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let t = |s| crate::time::parse(s, tz).unwrap();
+        let now = t("2026-11-21 12:00");
+        let got = next_change(
+            now,
+            [
+                (t("2026-11-20"), ChangeKind::NoticeExpiry),
+                (t("2026-11-25"), ChangeKind::DisclosureEnd),
+                (t("2026-11-22"), ChangeKind::Embargo),
+                (now, ChangeKind::DisclosureStart),
+            ],
+        );
+        assert_eq!(
+            got,
+            Some(NextChange {
+                at: t("2026-11-22"),
+                kind: ChangeKind::Embargo
+            })
+        );
+        assert_eq!(next_change(now, []), None);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-pub use gate::{Decision, Gate, GateStats};
+pub use gate::{ChangeKind, Decision, Gate, GateStats, NextChange};
 pub use model::{Branch, Course, FileRef, Item, Section, Tag};
 
 use crate::config::Config;
@@ -41,6 +41,8 @@ pub struct Site {
     pub categories: Vec<(&'static str, Vec<usize>)>,
     /// Files outside bundles used by published items: output path → source.
     pub loose_assets: BTreeMap<String, PathBuf>,
+    /// When a rebuild would next change the output (embargo, expiry, 公示期).
+    pub next_change: Option<NextChange>,
 }
 
 /// URL segments that items may not take, because listings use them.
@@ -90,6 +92,13 @@ impl Site {
                     (*d == Decision::Published).then(|| p.clone()),
                 )
             })
+            .collect();
+        let embargoes: Vec<crate::time::Instant> = content
+            .entries
+            .iter()
+            .zip(&decisions)
+            .filter(|(_, d)| **d == Decision::Embargoed)
+            .filter_map(|(e, _)| e.date)
             .collect();
         let published: Vec<(Entry, String)> = content
             .entries
@@ -143,6 +152,7 @@ impl Site {
             branches: Vec::new(),
             categories: Vec::new(),
             loose_assets,
+            next_change: None,
             config,
             root: root.to_path_buf(),
             gate,
@@ -150,6 +160,27 @@ impl Site {
             items,
         };
         site.index(&content.courses, &sections, &mut diags);
+        let timed = site.items.iter().flat_map(|it| {
+            let e = &it.entry;
+            let expiry = e
+                .expires
+                .filter(|_| e.kind == Kind::Notice)
+                .map(|x| (x, ChangeKind::NoticeExpiry));
+            let (start, end) = match e.period.filter(|_| e.kind == Kind::Disclosure) {
+                Some((s, end)) => (
+                    Some((s, ChangeKind::DisclosureStart)),
+                    end.map(|x| (x, ChangeKind::DisclosureEnd)),
+                ),
+                None => (None, None),
+            };
+            [expiry, start, end].into_iter().flatten()
+        });
+        let candidates: Vec<_> = embargoes
+            .into_iter()
+            .map(|d| (d, ChangeKind::Embargo))
+            .chain(timed)
+            .collect();
+        site.next_change = gate::next_change(gate.now, candidates);
         if diags.iter().any(Diagnostic::is_error) {
             return Err(diags);
         }

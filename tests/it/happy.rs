@@ -294,3 +294,31 @@ fn disclosure_status_days_left_and_archive() {
         "listings show status"
     );
 }
+
+#[test]
+fn build_reports_and_records_the_next_rebuild() {
+    let site = TestSite::basic();
+    let out = site.build(&[]).success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains("下次需要重新构建：2026-12-01 23:59（通知过期）"),
+        "{text}"
+    );
+    let info: serde_json::Value = serde_json::from_str(&site.read("build.json")).unwrap();
+    assert_eq!(info["next_rebuild"], "2026-12-01T23:59:59+08:00");
+    assert_eq!(info["next_rebuild_reason"], "notice-expiry");
+    assert_eq!(info["built_at"], "2026-11-21T12:00:00+08:00");
+    // After the expiry, the embargoed item is next; build.json names no item.
+    assert_cmd::Command::cargo_bin("dangjian")
+        .unwrap()
+        .args(["build", "--now", "2026-12-02", "--root"])
+        .arg(site.root())
+        .assert()
+        .success();
+    let info = site.read("build.json");
+    assert!(
+        info.contains("\"next_rebuild\": \"2026-12-25T09:00:00+08:00\"")
+            && info.contains("embargo"),
+        "{info}"
+    );
+}
