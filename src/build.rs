@@ -60,6 +60,8 @@ pub struct BuildReport {
     pub now: time::Instant,
     /// When a rebuild would next change the output.
     pub next_change: Option<crate::site::NextChange>,
+    /// Public items allowed to show personal data, with the reason given.
+    pub pii_allowed: Vec<(PathBuf, String)>,
     pub timings: Vec<(&'static str, Duration)>,
     pub total: Duration,
 }
@@ -181,6 +183,7 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport
         out,
         now: site.gate.now,
         next_change: site.next_change,
+        pii_allowed: site.pii_allowed.clone(),
         timings,
         total: start.elapsed(),
     })

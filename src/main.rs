@@ -127,6 +127,9 @@ fn main() -> ExitCode {
                             r.now.format("%Y-%m-%d %H:%M")
                         );
                     }
+                    for (path, reason) in &r.pii_allowed {
+                        println!("个人信息放行：{}（理由：{reason}）", path.display());
+                    }
                     match r.next_change {
                         Some(c) => println!(
                             "下次需要重新构建：{}（{}），见 build.json",

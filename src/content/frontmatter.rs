@@ -163,6 +163,8 @@ pub struct FrontMatter {
     pub cover: Option<String>,
     pub cover_alt: Option<String>,
     pub aliases: Vec<String>,
+    /// Why this public item may show personal data (logged in the build summary).
+    pub allow_personal_info: Option<String>,
     // notice
     pub expires: Option<Value>,
     pub pinned: bool,
@@ -226,6 +228,7 @@ const COMMON_FIELDS: &[&str] = &[
     "cover",
     "cover_alt",
     "aliases",
+    "allow_personal_info",
 ];
 const NOTICE_FIELDS: &[&str] = &["expires", "pinned", "level", "attachments"];
 const DISCLOSURE_FIELDS: &[&str] = &[

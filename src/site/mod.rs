@@ -4,6 +4,7 @@
 pub mod gate;
 pub mod links;
 mod model;
+pub mod pii;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -43,6 +44,8 @@ pub struct Site {
     pub loose_assets: BTreeMap<String, PathBuf>,
     /// When a rebuild would next change the output (embargo, expiry, 公示期).
     pub next_change: Option<NextChange>,
+    /// Public items allowed to show personal data: source and the reason given.
+    pub pii_allowed: Vec<(PathBuf, String)>,
 }
 
 /// URL segments that items may not take, because listings use them.
@@ -108,6 +111,21 @@ impl Site {
             .filter(|(_, d)| **d == Decision::Published)
             .map(|(pair, _)| pair)
             .collect();
+        let mut pii_allowed = Vec::new();
+        if gate.scope == crate::content::Scope::Public {
+            let found: Vec<Vec<Diagnostic>> =
+                published.par_iter().map(|(e, _)| guard_pii(e)).collect();
+            diags.extend(found.into_iter().flatten());
+            pii_allowed = published
+                .iter()
+                .filter_map(|(e, _)| {
+                    e.meta
+                        .allow_personal_info
+                        .clone()
+                        .map(|r| (e.path.clone(), r))
+                })
+                .collect();
+        }
         let results: Vec<(Item, Vec<Asset>, Vec<Diagnostic>)> = published
             .into_par_iter()
             .map(|(entry, path)| make_item(root, entry, path, &urls, &config, md, gate.now))
@@ -153,6 +171,7 @@ impl Site {
             categories: Vec::new(),
             loose_assets,
             next_change: None,
+            pii_allowed,
             config,
             root: root.to_path_buf(),
             gate,
@@ -389,6 +408,47 @@ fn make_item(
         return (withdraw(item), Vec::new(), diags);
     }
     (item, used, diags)
+}
+
+/// Unmasked personal data in a public item's front matter or body, unless
+/// the item says why it may show it (`allow_personal_info`).
+fn guard_pii(entry: &Entry) -> Vec<Diagnostic> {
+    if entry
+        .meta
+        .allow_personal_info
+        .as_deref()
+        .is_some_and(|r| !r.trim().is_empty())
+    {
+        return Vec::new();
+    }
+    let in_yaml = pii::scan(&entry.yaml).into_iter().map(|f| {
+        let line = f.line + entry.yaml_line - 1;
+        let text = entry.yaml.lines().nth(f.line - 1).unwrap_or("");
+        let field = text
+            .trim_start()
+            .trim_start_matches("- ")
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        (line, field, f)
+    });
+    let in_body = pii::scan(&entry.body)
+        .into_iter()
+        .map(|f| (f.line + entry.body_line - 1, "正文".to_string(), f));
+    in_yaml
+        .chain(in_body)
+        .map(|(line, field, f)| {
+            Diagnostic::error(&entry.path, format!("公开内容中有未打码的{}", f.kind.label()))
+                .line(line)
+                .field(field)
+                .hint(format!(
+                    "改写为 {}；确需公开时，在 front matter 中写 allow_personal_info: 说明理由（会记入构建记录）",
+                    f.masked
+                ))
+        })
+        .collect()
 }
 
 /// Whether a 公示 with `after_period: withdraw` has ended by `now`.

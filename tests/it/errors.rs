@@ -336,3 +336,49 @@ fn a_person_field_other_than_the_allowed_is_an_error() {
         ],
     );
 }
+
+#[test]
+fn public_items_with_unmasked_personal_data_are_refused() {
+    let site = TestSite::basic();
+    site.write(
+        "content/notices/pii.md",
+        "---\ntitle: 联系人\ndate: 2026-11-01\nsummary: 身份证 11010519491231002X\n---\n\n联系人：张三，电话 13812345678。\n已打码：138****5678。\n",
+    );
+    let e = site.build_err();
+    assert_has(
+        &e,
+        &[
+            "content/notices/pii.md 第 4 行，字段 “summary”：公开内容中有未打码的身份证号码",
+            "改写为 11**************2X",
+            "content/notices/pii.md 第 7 行，字段 “正文”：公开内容中有未打码的手机号码",
+            "改写为 138****5678",
+            "发现 2 个问题",
+        ],
+    );
+}
+
+#[test]
+fn personal_data_may_be_allowed_per_item_and_is_logged() {
+    let site = TestSite::basic();
+    site.write(
+        "content/notices/pii.md",
+        "---\ntitle: 联系人\ndate: 2026-11-01\nallow_personal_info: 经本人同意公布办公电话\n---\n电话 13812345678\n",
+    );
+    let out = site.build(&[]).success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains("个人信息放行：content/notices/pii.md（理由：经本人同意公布办公电话）"),
+        "{text}"
+    );
+}
+
+#[test]
+fn intranet_builds_and_unpublished_items_are_not_guarded() {
+    let site = TestSite::basic();
+    site.write(
+        "content/notices/pii.md",
+        "---\ntitle: 党内联系人\ndate: 2026-11-01\nscope: party\n---\n电话 13812345678\n",
+    );
+    site.build_ok();
+    site.build(&["--scope", "party"]).success();
+}
