@@ -41,6 +41,61 @@ pub enum Command {
     /// 检查全部内容并列出所有问题，不写入任何文件
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
     Check(CheckArgs),
+    /// 新建一篇内容（含全部可填字段和中文说明，默认为草稿）
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    New(NewArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    /// 党建动态
+    News,
+    /// 通知公告
+    Notice,
+    /// 学习园地（需 --course）
+    Lesson,
+    /// 党务公开
+    Disclosure,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// 内容类型
+    #[arg(value_enum, value_name = "类型")]
+    pub kind: KindArg,
+    /// 标题
+    #[arg(value_name = "标题")]
+    pub title: String,
+    /// 发布党组织的编号（见 site.yaml 的 organization）
+    #[arg(long, value_name = "编号")]
+    pub branch: Option<String>,
+    /// 课程文件夹名（新建学习园地内容时必填）
+    #[arg(long, value_name = "课程")]
+    pub course: Option<String>,
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// 以此时间作为发布日期（默认为现在）
+    #[arg(long, value_name = "时间")]
+    pub now: Option<String>,
+}
+
+impl NewArgs {
+    pub fn request(&self) -> crate::scaffold::NewItem {
+        use crate::content::Kind;
+        crate::scaffold::NewItem {
+            root: self.site.root.clone(),
+            kind: match self.kind {
+                KindArg::News => Kind::News,
+                KindArg::Notice => Kind::Notice,
+                KindArg::Lesson => Kind::Lesson,
+                KindArg::Disclosure => Kind::Disclosure,
+            },
+            title: self.title.clone(),
+            branch: self.branch.clone(),
+            course: self.course.clone(),
+            now: self.now.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

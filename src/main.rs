@@ -71,7 +71,7 @@ fn usage_error(err: &clap::Error) -> String {
             format!("无法识别的命令 “{}”", ctx(ContextKind::InvalidSubcommand))
         }
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            "缺少命令（build 或 check）".to_string()
+            "缺少命令（build、check 或 new）".to_string()
         }
         ErrorKind::MissingRequiredArgument => {
             format!("缺少必需的参数 {}", ctx(ContextKind::InvalidArg))
@@ -156,6 +156,19 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::New(args) => match dangjian::scaffold::create(&args.request()) {
+            Ok(path) => {
+                println!("已创建 {}（草稿）", path.display());
+                println!(
+                    "写完后把 draft: true 改为 false，再运行 dangjian build 发布；预览草稿可用 dangjian build --drafts"
+                );
+                ExitCode::SUCCESS
+            }
+            Err(d) => {
+                eprintln!("{d}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Check(args) => {
             let sink = dangjian::render::NullSink;
             let diags =

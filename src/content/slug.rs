@@ -42,7 +42,8 @@ pub fn from_text(text: &str) -> String {
             if !out.is_empty() && !out.ends_with('-') {
                 out.push('-');
             }
-            out.push_str(p.plain());
+            // Toneless pinyin still has ü (绿 lü); URLs write it v, as pinyin keyboards do.
+            out.extend(p.plain().chars().map(|c| if c == 'ü' { 'v' } else { c }));
             in_word = false;
         } else {
             if !out.is_empty() && !out.ends_with('-') {
@@ -92,6 +93,12 @@ mod tests {
             "guan-yu-kai-zhan-11-yue-zhu-ti-dang-ri-huo-dong-de-tong-zhi"
         );
         assert_eq!(from_text("党建 2026：学习"), "dang-jian-2026-xue-xi");
+    }
+
+    #[test]
+    fn u_umlaut_becomes_v() {
+        assert_eq!(from_text("组织纪律"), "zu-zhi-ji-lv");
+        assert_eq!(from_text("绿色女性"), "lv-se-nv-xing");
     }
 
     #[test]
