@@ -486,10 +486,8 @@ impl<'a> Renderer<'a> {
             &SectionView::new(s, h.title.clone(), "", &h.description, &h.intro_html),
         );
         let of = |k: Kind| s.by_kind.get(&k).cloned().unwrap_or_default();
-        let now = s.gate.now;
-        let active = |i: &usize| s.items[*i].entry.expires.is_none_or(|x| x > now);
-        let mut notices = of(Kind::Notice);
-        notices.sort_by_key(|i| (!(s.items[*i].entry.meta.pinned && active(i)), *i));
+        // The notices listing already leads with pinned, unexpired notices.
+        let notices = of(Kind::Notice);
         let views = |list: Vec<usize>, n: usize| -> Vec<&tera::Value> {
             list.into_iter().take(n).map(|i| self.view(i)).collect()
         };

@@ -221,6 +221,12 @@ impl Site {
                 model::sort_listing(list, &self.items, section.sort);
             }
         }
+        // Pinned notices lead until they expire.
+        let now = self.gate.now;
+        let items = &self.items;
+        if let Some(list) = self.by_kind.get_mut(&Kind::Notice) {
+            list.sort_by_key(|&i| !items[i].is_pinned_at(now));
+        }
         self.courses = model::courses(course_ids, sections, &self.items, &self.config, diags);
         self.tags = model::tags(&self.items, diags);
         self.branches = model::branches(&self.config.organization, &self.items);

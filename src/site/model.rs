@@ -31,6 +31,13 @@ pub struct Item {
     pub withdrawn: bool,
 }
 
+impl Item {
+    /// A pinned notice that has not expired by `now`.
+    pub fn is_pinned_at(&self, now: crate::time::Instant) -> bool {
+        self.entry.meta.pinned && self.entry.expires.is_none_or(|x| x > now)
+    }
+}
+
 /// A file an item offers: an image, attachment or media file.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileRef {

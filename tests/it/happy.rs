@@ -322,3 +322,23 @@ fn build_reports_and_records_the_next_rebuild() {
         "{info}"
     );
 }
+
+#[test]
+fn notices_listing_leads_with_pinned_unexpired_notices() {
+    let site = TestSite::basic();
+    site.write(
+        "content/notices/newer.md",
+        "---\ntitle: 较新的通知\ndate: 2026-11-20\n---\n",
+    );
+    site.write(
+        "content/notices/old-pinned.md",
+        "---\ntitle: 过期置顶\ndate: 2026-11-10\npinned: true\nexpires: 2026-11-15\n---\n",
+    );
+    site.build_ok();
+    let list = site.read("notices/index.html");
+    let pos = |t: &str| list.find(t).unwrap_or_else(|| panic!("{t}"));
+    // 会议通知 (11-05) is pinned until 12-01; the expired pin falls back by date.
+    assert!(pos("会议通知") < pos("较新的通知"));
+    let page2 = site.read("notices/page/2/index.html");
+    assert!(page2.contains("过期置顶") && page2.contains("已过期"));
+}
