@@ -80,58 +80,65 @@ pub fn specs(site: &Site) -> Vec<FeedSpec> {
         v
     };
     let all: Vec<usize> = (0..site.items.len()).collect();
-    let mut out = vec![FeedSpec {
-        path: String::new(),
-        title: site.config.title.clone(),
-        description: site.config.description.clone(),
-        items: feedable(&all),
-        course: None,
-    }];
+    let title = |t: &str| format!("{t} - {}", site.config.title);
+    let spec =
+        |path: String, title: String, description: &str, list: &[usize], course: Option<&str>| {
+            FeedSpec {
+                path,
+                title,
+                description: description.to_string(),
+                items: feedable(list),
+                course: course.map(str::to_string),
+            }
+        };
+    let mut out = vec![spec(
+        String::new(),
+        site.config.title.clone(),
+        &site.config.description,
+        &all,
+        None,
+    )];
     for (kind, section) in &site.sections {
-        let list = site.by_kind.get(kind).cloned().unwrap_or_default();
-        out.push(FeedSpec {
-            path: section.path.clone(),
-            title: format!("{} - {}", section.title, site.config.title),
-            description: section.description.clone(),
-            items: feedable(&list),
-            course: None,
-        });
+        let list = site.by_kind.get(kind).map_or(&[][..], Vec::as_slice);
+        out.push(spec(
+            section.path.clone(),
+            title(&section.title),
+            &section.description,
+            list,
+            None,
+        ));
     }
     for (key, list) in &site.categories {
-        out.push(FeedSpec {
-            path: format!("disclosure/{key}/"),
-            title: format!("党务公开·{} - {}", category_label(key), site.config.title),
-            description: String::new(),
-            items: feedable(list),
-            course: None,
-        });
+        let t = title(&format!("党务公开·{}", category_label(key)));
+        out.push(spec(format!("disclosure/{key}/"), t, "", list, None));
     }
     for b in &site.branches {
-        out.push(FeedSpec {
-            path: format!("branches/{}/", b.id),
-            title: format!("{} - {}", b.name, site.config.title),
-            description: String::new(),
-            items: feedable(&b.all),
-            course: None,
-        });
+        out.push(spec(
+            format!("branches/{}/", b.id),
+            title(&b.name),
+            "",
+            &b.all,
+            None,
+        ));
     }
     for t in &site.tags {
-        out.push(FeedSpec {
-            path: format!("tags/{}/", t.slug),
-            title: format!("标签：{} - {}", t.name, site.config.title),
-            description: String::new(),
-            items: feedable(&t.items),
-            course: None,
-        });
+        out.push(spec(
+            format!("tags/{}/", t.slug),
+            title(&format!("标签：{}", t.name)),
+            "",
+            &t.items,
+            None,
+        ));
     }
     for c in &site.courses {
-        out.push(FeedSpec {
-            path: c.section.path.clone(),
-            title: format!("{} - {}", c.section.title, site.config.title),
-            description: c.section.description.clone(),
-            items: feedable(&c.lessons),
-            course: Some(c.id.clone()),
-        });
+        let s = &c.section;
+        out.push(spec(
+            s.path.clone(),
+            title(&s.title),
+            &s.description,
+            &c.lessons,
+            Some(&c.id),
+        ));
     }
     out
 }
