@@ -68,6 +68,16 @@ pub struct FeedLinks {
     pub atom: String,
     pub json: String,
     pub podcast: Option<String>,
+    /// Every format with its absolute URL, for subscribing: `[{label, url}]`.
+    pub formats: Vec<FeedFormat>,
+}
+
+/// One format of a feed, with its absolute URL.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedFormat {
+    /// RSS, Atom, JSON, 音频
+    pub label: &'static str,
+    pub url: String,
 }
 
 /// Every feed of the site, in a stable order.
@@ -154,12 +164,32 @@ fn has_podcast(site: &Site, spec: &FeedSpec) -> bool {
 
 /// The feed URLs of a listing path (root-relative).
 pub fn links(site: &Site, spec: &FeedSpec) -> FeedLinks {
+    let name = |file: &str| format!("{}{file}", spec.path);
+    let podcast = has_podcast(site, spec).then(|| name("podcast.xml"));
+    let mut formats: Vec<FeedFormat> = [
+        ("RSS", "feed.xml"),
+        ("Atom", "atom.xml"),
+        ("JSON", "feed.json"),
+    ]
+    .into_iter()
+    .map(|(label, file)| FeedFormat {
+        label,
+        url: site.permalink(&name(file)),
+    })
+    .collect();
+    if let Some(p) = &podcast {
+        formats.push(FeedFormat {
+            label: "音频",
+            url: site.permalink(p),
+        });
+    }
     FeedLinks {
         title: spec.title.clone(),
-        rss: site.url(&format!("{}feed.xml", spec.path)),
-        atom: site.url(&format!("{}atom.xml", spec.path)),
-        json: site.url(&format!("{}feed.json", spec.path)),
-        podcast: has_podcast(site, spec).then(|| site.url(&format!("{}podcast.xml", spec.path))),
+        rss: site.url(&name("feed.xml")),
+        atom: site.url(&name("atom.xml")),
+        json: site.url(&name("feed.json")),
+        podcast: podcast.map(|p| site.url(&p)),
+        formats,
     }
 }
 
