@@ -94,7 +94,7 @@ pub fn load(root: &Path, tz: Tz) -> (Content, Vec<Diagnostic>) {
     for p in parsed {
         match p {
             Ok(Parsed::Entry(e)) => content.entries.push(*e),
-            Ok(Parsed::Section(s)) => content.sections.push(s),
+            Ok(Parsed::Section(s)) => content.sections.push(*s),
             Err(d) => diags.extend(d),
         }
     }
@@ -231,7 +231,7 @@ fn course_folders(sources: &[Source]) -> Vec<String> {
 
 enum Parsed {
     Entry(Box<Entry>),
-    Section(SectionSource),
+    Section(Box<SectionSource>),
 }
 
 fn read(root: &Path, rel: &Path) -> Result<String, Vec<Diagnostic>> {
@@ -261,13 +261,14 @@ fn parse_source(
         Source::Section { path, key } => {
             let text = read(root, &path)?;
             let p = frontmatter::parse_section(&path, &text)?;
-            Ok(Parsed::Section(SectionSource {
+            Ok(Parsed::Section(Box::new(SectionSource {
                 key,
                 meta: p.meta,
+                yaml: p.yaml.to_string(),
                 body: p.body.to_string(),
                 body_line: p.body_line,
                 path,
-            }))
+            })))
         }
         Source::Item {
             path,

@@ -158,6 +158,8 @@ pub struct SectionSource {
     pub path: PathBuf,
     pub key: SectionKey,
     pub meta: SectionFrontMatter,
+    /// The raw YAML block (it starts on line 2), to locate fields.
+    pub yaml: String,
     pub body: String,
     pub body_line: usize,
 }

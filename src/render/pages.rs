@@ -510,6 +510,8 @@ impl<'a> Renderer<'a> {
         let lessons = &course.lessons;
         CourseView {
             id: &course.id,
+            cover: course.section.cover.as_ref(),
+            cover_alt: course.section.cover_alt.as_deref(),
             title: &course.section.title,
             description: &course.section.description,
             intro: &course.section.intro_html,
@@ -649,6 +651,8 @@ impl<'a> SectionView<'a> {
 #[derive(Serialize)]
 struct CourseView<'a> {
     id: &'a str,
+    cover: Option<&'a crate::site::FileRef>,
+    cover_alt: Option<&'a str>,
     title: &'a str,
     description: &'a str,
     intro: &'a str,

@@ -147,7 +147,17 @@ impl Site {
                 .cmp(&a.entry.date)
                 .then_with(|| a.entry.path.cmp(&b.entry.path))
         });
-        let sections = make_sections(root, &content.sections, &config, &urls, md, &mut diags);
+        let mut section_assets = Vec::new();
+        let sections = make_sections(
+            root,
+            &content.sections,
+            &config,
+            &urls,
+            md,
+            &mut diags,
+            &mut section_assets,
+        );
+        loose_assets.extend(section_assets);
         let mut site = Site {
             home: sections
                 .get(&SectionKey::Home)
@@ -491,6 +501,7 @@ fn make_sections(
     urls: &HashMap<PathBuf, Option<String>>,
     md: &Markdown,
     diags: &mut Vec<Diagnostic>,
+    assets: &mut Vec<(String, PathBuf)>,
 ) -> BTreeMap<SectionKey, Section> {
     sources
         .iter()
@@ -534,6 +545,34 @@ fn make_sections(
             }
             section.sort = s.meta.sort.unwrap_or(section.sort);
             section.source = Some(s.path.clone());
+            if let Some(cover) = &s.meta.cover {
+                match resolve_asset(root, source_dir(&s.path), None, cover) {
+                    Ok(asset) => {
+                        let out = asset_output_path(&section.path, &asset);
+                        if let links::Asset::Loose(src) = &asset {
+                            assets.push((out.clone(), src.clone()));
+                        }
+                        let size = std::fs::metadata(root.join(source_dir(&s.path)).join(cover))
+                            .map_or(0, |m| m.len());
+                        section.cover = Some(FileRef::local(
+                            format!("{}{}", config.base_path, encode_path(&out)),
+                            &out,
+                            size,
+                        ));
+                        section.cover_alt = s.meta.cover_alt.clone();
+                    }
+                    Err(e) => {
+                        let (msg, hint) = e.message(cover);
+                        let line = crate::yaml::key_line(&s.yaml, "cover", 1).map(|l| l + 1);
+                        diags.push(
+                            Diagnostic::error(&s.path, msg)
+                                .at_line(line)
+                                .field("cover")
+                                .hint(hint),
+                        );
+                    }
+                }
+            }
             (s.key.clone(), section)
         })
         .collect()

@@ -109,6 +109,9 @@ pub struct Section {
     /// URL path (`news/`, `lessons/ershida/`, `` for home).
     pub path: String,
     pub source: Option<std::path::PathBuf>,
+    /// Cover image (courses), with its alt text.
+    pub cover: Option<FileRef>,
+    pub cover_alt: Option<String>,
 }
 
 impl Section {
@@ -128,6 +131,8 @@ impl Section {
             order: u32::MAX,
             path,
             source: None,
+            cover: None,
+            cover_alt: None,
         }
     }
 }

@@ -382,3 +382,15 @@ fn intranet_builds_and_unpublished_items_are_not_guarded() {
     site.build_ok();
     site.build(&["--scope", "party"]).success();
 }
+
+#[test]
+fn missing_course_cover() {
+    let e = err_with(
+        "content/lessons/course-a/_index.md",
+        "---\ntitle: 测试课程\ncover: nope.png\n---\n",
+    );
+    assert_has(
+        &e,
+        &["content/lessons/course-a/_index.md 第 3 行，字段 “cover”：找不到文件 “nope.png”"],
+    );
+}

@@ -342,3 +342,19 @@ fn notices_listing_leads_with_pinned_unexpired_notices() {
     let page2 = site.read("notices/page/2/index.html");
     assert!(page2.contains("过期置顶") && page2.contains("已过期"));
 }
+
+#[test]
+fn course_cover_is_copied_and_shown() {
+    let site = TestSite::basic();
+    site.write(
+        "content/lessons/course-a/_index.md",
+        "---\ntitle: 测试课程\ncover: c.png\ncover_alt: 课程封面\n---\n",
+    );
+    site.write("content/lessons/course-a/c.png", "png");
+    site.build_ok();
+    assert!(site.exists("lessons/course-a/c.png"));
+    assert!(
+        site.read("lessons/course-a/index.html")
+            .contains(r#"src="/lessons/course-a/c.png" alt="课程封面""#)
+    );
+}
