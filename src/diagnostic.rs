@@ -44,13 +44,6 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(path, message)
-        }
-    }
-
     pub fn line(mut self, line: usize) -> Self {
         self.line = Some(line);
         self

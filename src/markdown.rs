@@ -500,11 +500,6 @@ fn truncate_summary(text: &str) -> String {
     }
 }
 
-/// [`html_escape`] with the signature Tera's escape function takes.
-pub fn html_escape_str(s: &str) -> String {
-    html_escape(s)
-}
-
 /// Escapes text for HTML element content and attribute values.
 pub fn html_escape(s: &str) -> String {
     if !s

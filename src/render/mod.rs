@@ -75,15 +75,6 @@ impl OutputFile {
         }
     }
 
-    /// The bytes of the file (reading copies from `root`).
-    pub fn bytes(&self, root: &std::path::Path) -> std::io::Result<std::borrow::Cow<'_, [u8]>> {
-        Ok(match &self.data {
-            Data::Bytes(b) => b.as_slice().into(),
-            Data::Static(b) => (*b).into(),
-            Data::Copy(p) => std::fs::read(root.join(p))?.into(),
-        })
-    }
-
     fn meta(&self) -> FileMeta {
         FileMeta {
             path: self.path.clone(),

@@ -359,23 +359,17 @@ fn make_item(
         if links::is_external(written) {
             return Some(FileRef::external(written));
         }
-        match resolve_asset(root, dir, entry.bundle.as_ref(), written) {
-            Ok(asset) => {
-                let out = asset_output_path(&path, &asset);
-                let size = match &asset {
-                    Asset::Bundle(rel) => {
-                        entry.bundle.as_ref().map(|b| root.join(&b.dir).join(rel))
-                    }
-                    Asset::Loose(rel) => Some(root.join(rel)),
-                }
-                .and_then(|p| std::fs::metadata(p).ok())
-                .map_or(0, |m| m.len());
+        match file_ref(
+            root,
+            dir,
+            entry.bundle.as_ref(),
+            &path,
+            &config.base_path,
+            written,
+        ) {
+            Ok((file, asset)) => {
                 used.push(asset);
-                Some(FileRef::local(
-                    format!("{}{}", config.base_path, encode_path(&out)),
-                    &out,
-                    size,
-                ))
+                Some(file)
             }
             Err(e) => {
                 let (msg, hint) = e.message(written);
@@ -494,6 +488,28 @@ fn withdraw(mut item: Item) -> Item {
     item
 }
 
+/// A file named in a source file of folder `dir` (of `bundle`, if a bundle),
+/// used by the page at `page_path`: its reference for templates and feeds,
+/// and where it comes from.
+fn file_ref(
+    root: &Path,
+    dir: &Path,
+    bundle: Option<&crate::content::Bundle>,
+    page_path: &str,
+    base_path: &str,
+    written: &str,
+) -> Result<(FileRef, Asset), links::PathError> {
+    let asset = resolve_asset(root, dir, bundle, written)?;
+    let out = asset_output_path(page_path, &asset);
+    let src = match (&asset, bundle) {
+        (Asset::Bundle(rel), Some(b)) => b.dir.join(rel),
+        (Asset::Bundle(rel), None) | (Asset::Loose(rel), _) => rel.clone(),
+    };
+    let size = std::fs::metadata(root.join(src)).map_or(0, |m| m.len());
+    let file = FileRef::local(format!("{base_path}{}", encode_path(&out)), &out, size);
+    Ok((file, asset))
+}
+
 fn make_sections(
     root: &Path,
     sources: &[SectionSource],
@@ -546,19 +562,20 @@ fn make_sections(
             section.sort = s.meta.sort.unwrap_or(section.sort);
             section.source = Some(s.path.clone());
             if let Some(cover) = &s.meta.cover {
-                match resolve_asset(root, source_dir(&s.path), None, cover) {
-                    Ok(asset) => {
+                match file_ref(
+                    root,
+                    source_dir(&s.path),
+                    None,
+                    &section.path,
+                    &config.base_path,
+                    cover,
+                ) {
+                    Ok((file, asset)) => {
                         let out = asset_output_path(&section.path, &asset);
-                        if let links::Asset::Loose(src) = &asset {
-                            assets.push((out.clone(), src.clone()));
+                        if let Asset::Loose(src) = asset {
+                            assets.push((out, src));
                         }
-                        let size = std::fs::metadata(root.join(source_dir(&s.path)).join(cover))
-                            .map_or(0, |m| m.len());
-                        section.cover = Some(FileRef::local(
-                            format!("{}{}", config.base_path, encode_path(&out)),
-                            &out,
-                            size,
-                        ));
+                        section.cover = Some(file);
                         section.cover_alt = s.meta.cover_alt.clone();
                     }
                     Err(e) => {
@@ -578,7 +595,7 @@ fn make_sections(
         .collect()
 }
 
-/// Whether `s` can be a tag slug (used by the model when deriving them).
+/// The URL slug of a tag name (pinyin for Chinese).
 pub(crate) fn tag_slug(name: &str) -> String {
     slug::from_text(name)
 }
