@@ -277,13 +277,7 @@ fn unknown_section_folder_and_course_without_index() {
 fn bad_now_and_scope_flags() {
     let site = TestSite::basic();
     let run = |args: &[&str]| {
-        let out = assert_cmd::Command::cargo_bin("dangjian")
-            .unwrap()
-            .args(["build", "--root"])
-            .arg(site.root())
-            .args(args)
-            .assert()
-            .failure();
+        let out = site.run("build", args).failure();
         String::from_utf8_lossy(&out.get_output().stderr).into_owned()
     };
     assert!(run(&["--now", "明天"]).contains("无法识别的时间 “明天”"));

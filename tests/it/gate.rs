@@ -77,12 +77,7 @@ fn drafts_flag_and_later_now_publish_them() {
             .contains(r#"href="/notices/draft-item-slug/""#)
     );
     assert_eq!(leaked(&site, FUTURE), vec![]);
-    assert_cmd::Command::cargo_bin("dangjian")
-        .unwrap()
-        .args(["build", "--now", "2026-12-25 09:00", "--root"])
-        .arg(site.root())
-        .assert()
-        .success();
+    site.run("build", &["--now", "2026-12-25 09:00"]).success();
     assert!(site.exists("news/future-item-slug/index.html"));
     assert!(site.read("sitemap.xml").contains("future-item-slug"));
 }

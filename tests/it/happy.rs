@@ -309,12 +309,7 @@ fn build_reports_and_records_the_next_rebuild() {
     assert_eq!(info["next_rebuild_reason"], "notice-expiry");
     assert_eq!(info["built_at"], "2026-11-21T12:00:00+08:00");
     // After the expiry, the embargoed item is next; build.json names no item.
-    assert_cmd::Command::cargo_bin("dangjian")
-        .unwrap()
-        .args(["build", "--now", "2026-12-02", "--root"])
-        .arg(site.root())
-        .assert()
-        .success();
+    site.run("build", &["--now", "2026-12-02"]).success();
     let info = site.read("build.json");
     assert!(
         info.contains("\"next_rebuild\": \"2026-12-25T09:00:00+08:00\"")

@@ -3,13 +3,7 @@
 use crate::support::TestSite;
 
 fn new(site: &TestSite, args: &[&str]) -> assert_cmd::assert::Assert {
-    assert_cmd::Command::cargo_bin("dangjian")
-        .unwrap()
-        .arg("new")
-        .args(args)
-        .args(["--now", "2026-11-21 09:00", "--root"])
-        .arg(site.root())
-        .assert()
+    site.run("new", &[args, &["--now", "2026-11-21 09:00"]].concat())
 }
 
 #[test]

@@ -68,12 +68,7 @@ fn check_reports_without_writing() {
         "content/news/bad.md",
         "---\ntitle: 坏\ndate: 2026-13-01\n---\n",
     );
-    let out = assert_cmd::Command::cargo_bin("dangjian")
-        .unwrap()
-        .args(["check", "--json", "--root"])
-        .arg(site.root())
-        .assert()
-        .failure();
+    let out = site.run("check", &["--json"]).failure();
     let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(json[0]["path"], "content/news/bad.md");
     assert_eq!(json[0]["line"], 3);

@@ -54,15 +54,19 @@ impl TestSite {
         self
     }
 
-    /// `dangjian build --root <site> --now NOW <args>`.
-    pub fn build(&self, args: &[&str]) -> assert_cmd::assert::Assert {
+    /// `dangjian <command> --root <site> <args>`, with no default `--now`.
+    pub fn run(&self, command: &str, args: &[&str]) -> assert_cmd::assert::Assert {
         Command::cargo_bin("dangjian")
             .unwrap()
-            .args(["build", "--root"])
+            .args([command, "--root"])
             .arg(self.root())
-            .args(["--now", NOW])
             .args(args)
             .assert()
+    }
+
+    /// `dangjian build --root <site> --now NOW <args>`.
+    pub fn build(&self, args: &[&str]) -> assert_cmd::assert::Assert {
+        self.run("build", &[&["--now", NOW], args].concat())
     }
 
     pub fn build_ok(&self) -> &Self {
