@@ -24,6 +24,10 @@ pub struct BuildOptions {
     /// `--now`, as written; the current time when `None`.
     pub now: Option<String>,
     pub drafts: bool,
+    /// Publish items dated after `now` (`--future`, and `serve`).
+    pub future: bool,
+    /// A `serve` preview: banners on items the public would not see.
+    pub preview: bool,
     pub base_url: Option<String>,
 }
 
@@ -35,6 +39,8 @@ impl BuildOptions {
             scope: Scope::Public,
             now: None,
             drafts: false,
+            future: false,
+            preview: false,
             base_url: None,
         }
     }
@@ -85,8 +91,25 @@ impl From<RenderError> for BuildError {
     }
 }
 
+/// What is kept between builds of one site (`serve`): parsed files and
+/// made items, each reused only while what it was made from is unchanged.
+#[derive(Default)]
+pub struct Caches {
+    pub parse: content::ParseCache,
+    pub model: crate::site::ModelCache,
+}
+
 /// Loads the configuration, theme and content, and builds the model.
 pub fn prepare(opts: &BuildOptions, progress: &dyn Progress) -> Result<Prepared, Vec<Diagnostic>> {
+    prepare_cached(opts, progress, &mut Caches::default())
+}
+
+/// [`prepare`], reusing and refilling `caches`.
+pub fn prepare_cached(
+    opts: &BuildOptions,
+    progress: &dyn Progress,
+    caches: &mut Caches,
+) -> Result<Prepared, Vec<Diagnostic>> {
     let mut timings = Vec::new();
     let mut clock = Clock::now();
     let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, Duration)>| {
@@ -114,16 +137,18 @@ pub fn prepare(opts: &BuildOptions, progress: &dyn Progress) -> Result<Prepared,
     let theme = Theme::load(&opts.root, &config);
     lap("配置与主题", &mut timings);
     progress.start("读取内容", 0);
-    let (content, mut diags) = content::load(&opts.root, config.timezone);
+    let (content, mut diags) = content::load_cached(&opts.root, config.timezone, &mut caches.parse);
     progress.finish();
     lap("读取内容", &mut timings);
     let gate = Gate {
         scope: opts.scope,
         now,
         drafts: opts.drafts,
+        future: opts.future,
+        preview: opts.preview,
     };
     let md = Markdown::new(!config.markdown.unsafe_html, config.markdown.highlight);
-    let site = Site::build(&opts.root, config, content, gate, &md);
+    let site = Site::build_cached(&opts.root, config, content, gate, &md, &mut caches.model);
     lap("建立模型与 Markdown", &mut timings);
     match (site, theme) {
         (Ok(site), Ok(theme)) if diags.is_empty() => Ok(Prepared {

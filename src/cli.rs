@@ -131,6 +131,9 @@ pub struct BuildArgs {
     /// 同时发布草稿（draft: true）
     #[arg(long)]
     pub drafts: bool,
+    /// 同时发布日期晚于当前时间（定时发布）的内容
+    #[arg(long)]
+    pub future: bool,
     /// 覆盖 site.yaml 中的 base_url
     #[arg(long, value_name = "网址")]
     pub base_url: Option<String>,
@@ -169,6 +172,8 @@ impl BuildArgs {
             scope: self.scope.into(),
             now: self.now.clone(),
             drafts: self.drafts,
+            future: self.future,
+            preview: false,
             base_url: self.base_url.clone(),
         }
     }

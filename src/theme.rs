@@ -59,6 +59,8 @@ pub enum StaticFile {
 /// The templates and static files of a build.
 pub struct Theme {
     pub tera: Tera,
+    /// A hash of every template's name and text.
+    pub fingerprint: u64,
     /// Output path → source, theme files first, then the site's.
     pub statics: BTreeMap<String, StaticFile>,
 }
@@ -125,8 +127,18 @@ impl Theme {
                 statics.insert(out, StaticFile::Disk(rel));
             }
         }
+        let fingerprint = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::hash::DefaultHasher::new();
+            templates.hash(&mut h);
+            h.finish()
+        };
         if diags.is_empty() {
-            Ok(Theme { tera, statics })
+            Ok(Theme {
+                tera,
+                fingerprint,
+                statics,
+            })
         } else {
             Err(diags)
         }

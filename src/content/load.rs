@@ -1,7 +1,10 @@
 //! Walking `content/` and parsing every file in parallel.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
 
 use chrono_tz::Tz;
 use rayon::prelude::*;
@@ -38,9 +41,53 @@ pub fn is_ignored(name: &str) -> bool {
             .any(|e| name.ends_with(e))
 }
 
+/// Parsed files kept between loads (`serve`): a file is parsed again only
+/// when its size, modification time or bundle changed, or when it is named
+/// as changed (a save within the clock's resolution keeps the same time).
+#[derive(Default)]
+pub struct ParseCache {
+    files: HashMap<PathBuf, CachedParse>,
+    /// Files named as changed since the last load.
+    changed: HashSet<PathBuf>,
+}
+
+struct CachedParse {
+    stamp: Stamp,
+    /// The bundle's asset list and the time zone, which the parse also reads.
+    inputs: u64,
+    result: Result<Parsed, Vec<Diagnostic>>,
+}
+
+/// Size and modification time of a file.
+type Stamp = (u64, Option<SystemTime>);
+
+impl ParseCache {
+    /// Marks a file (relative to the root) as changed: it is read again.
+    pub fn touch(&mut self, rel: PathBuf) {
+        self.changed.insert(rel);
+    }
+
+    fn lookup(
+        &self,
+        rel: &Path,
+        stamp: Stamp,
+        inputs: u64,
+    ) -> Option<Result<Parsed, Vec<Diagnostic>>> {
+        let c = self.files.get(rel)?;
+        (c.stamp == stamp && c.inputs == inputs && !self.changed.contains(rel))
+            .then(|| c.result.clone())
+    }
+}
+
 /// Reads every file under `root/content`, returning the parsed content and
 /// every problem found (all of them, not just the first).
 pub fn load(root: &Path, tz: Tz) -> (Content, Vec<Diagnostic>) {
+    load_cached(root, tz, &mut ParseCache::default())
+}
+
+/// [`load`], reusing what `cache` holds of unchanged files and keeping
+/// what it parses for the next call.
+pub fn load_cached(root: &Path, tz: Tz, cache: &mut ParseCache) -> (Content, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let content_dir = root.join(CONTENT_DIR);
     if !content_dir.is_dir() {
@@ -83,17 +130,59 @@ pub fn load(root: &Path, tz: Tz) -> (Content, Vec<Diagnostic>) {
             );
         }
     }
-    let parsed: Vec<Result<Parsed, Vec<Diagnostic>>> = sources
+    let tz_name = tz.name();
+    let shared: &ParseCache = cache;
+    // (file, stamp, other inputs, result, whether parsed now)
+    type Outcome = (PathBuf, Stamp, u64, Result<Parsed, Vec<Diagnostic>>, bool);
+    let parsed: Vec<Outcome> = sources
         .into_par_iter()
-        .map(|s| parse_source(root, s, &bundle_dirs, &assets, tz))
+        .map(|s| {
+            let rel = s.path().to_path_buf();
+            let stamp = std::fs::metadata(root.join(&rel))
+                .map(|m| (m.len(), m.modified().ok()))
+                .unwrap_or((0, None));
+            let mut h = std::hash::DefaultHasher::new();
+            tz_name.hash(&mut h);
+            if let Source::Item {
+                bundle: Some(dir), ..
+            } = &s
+            {
+                bundle_assets(dir, &bundle_dirs, &assets).hash(&mut h);
+            }
+            let inputs = h.finish();
+            match shared.lookup(&rel, stamp, inputs) {
+                Some(r) => (rel, stamp, inputs, r, false),
+                None => {
+                    let r = parse_source(root, s, &bundle_dirs, &assets, tz);
+                    (rel, stamp, inputs, r, true)
+                }
+            }
+        })
         .collect();
+    cache.changed.clear();
+    let mut seen = HashSet::with_capacity(parsed.len());
+    for (rel, stamp, inputs, result, fresh) in &parsed {
+        seen.insert(rel.clone());
+        if *fresh {
+            cache.files.insert(
+                rel.clone(),
+                CachedParse {
+                    stamp: *stamp,
+                    inputs: *inputs,
+                    result: result.clone(),
+                },
+            );
+        }
+    }
+    cache.files.retain(|p, _| seen.contains(p));
+    let parsed = parsed.into_iter().map(|(_, _, _, r, _)| r);
     let mut content = Content {
         courses,
         ..Content::default()
     };
     for p in parsed {
         match p {
-            Ok(Parsed::Entry(e)) => content.entries.push(*e),
+            Ok(Parsed::Entry(e)) => content.entries.push(e),
             Ok(Parsed::Section(s)) => content.sections.push(*s),
             Err(d) => diags.extend(d),
         }
@@ -229,9 +318,29 @@ fn course_folders(sources: &[Source]) -> Vec<String> {
     set.into_iter().collect()
 }
 
+#[derive(Clone)]
 enum Parsed {
-    Entry(Box<Entry>),
+    Entry(Arc<Entry>),
     Section(Box<SectionSource>),
+}
+
+impl Source {
+    fn path(&self) -> &Path {
+        match self {
+            Source::Item { path, .. } | Source::Section { path, .. } => path,
+        }
+    }
+}
+
+/// The files of the bundle at `dir`, relative to it.
+fn bundle_assets(dir: &Path, bundle_dirs: &BTreeSet<PathBuf>, assets: &[PathBuf]) -> Vec<PathBuf> {
+    if !bundle_dirs.contains(dir) {
+        return Vec::new();
+    }
+    assets
+        .iter()
+        .filter_map(|a| a.strip_prefix(dir).ok().map(Path::to_path_buf))
+        .collect()
 }
 
 fn read(root: &Path, rel: &Path) -> Result<String, Vec<Diagnostic>> {
@@ -281,13 +390,15 @@ fn parse_source(
             let bundle = bundle
                 .filter(|b| bundle_dirs.contains(b))
                 .map(|dir| Bundle {
-                    assets: assets
-                        .iter()
-                        .filter_map(|a| a.strip_prefix(&dir).ok().map(Path::to_path_buf))
-                        .collect(),
+                    assets: bundle_assets(&dir, bundle_dirs, assets),
                     dir,
                 });
-            build_entry(path, kind, course, bundle, p, tz).map(|e| Parsed::Entry(Box::new(e)))
+            let mut e = build_entry(path, kind, course, bundle, p, tz)?;
+            let mut h = std::hash::DefaultHasher::new();
+            text.hash(&mut h);
+            e.bundle.as_ref().map(|b| &b.assets).hash(&mut h);
+            e.source_hash = h.finish();
+            Ok(Parsed::Entry(Arc::new(e)))
         }
     }
 }
@@ -428,6 +539,7 @@ fn build_entry(
         yaml_line: p.yaml_line,
         body: p.body.to_string(),
         body_line: p.body_line,
+        source_hash: 0,
         path,
     })
 }

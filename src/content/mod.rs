@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 pub use frontmatter::{FrontMatter, Scope, SectionFrontMatter};
-pub use load::{is_ignored, load};
+pub use load::{ParseCache, is_ignored, load, load_cached};
 
 use crate::diagnostic::Diagnostic;
 use crate::time::Instant;
@@ -127,6 +127,8 @@ pub struct Entry {
     pub yaml_line: usize,
     pub body: String,
     pub body_line: usize,
+    /// A hash of the file's text and bundle files: equal hashes, equal entries.
+    pub source_hash: u64,
 }
 
 impl Entry {
@@ -168,7 +170,7 @@ pub struct SectionSource {
 #[derive(Debug, Default)]
 pub struct Content {
     /// Items, sorted by source path.
-    pub entries: Vec<Entry>,
+    pub entries: Vec<std::sync::Arc<Entry>>,
     pub sections: Vec<SectionSource>,
     /// Course folders under `lessons/`, sorted.
     pub courses: Vec<String>,

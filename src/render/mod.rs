@@ -157,6 +157,18 @@ pub struct RenderReport {
     pub files: Vec<FileMeta>,
     /// Time spent on feeds (part of the whole).
     pub feeds_time: std::time::Duration,
+    /// Pages and feeds rendered, and those taken unchanged from the memo.
+    pub rendered: usize,
+    pub reused: usize,
+}
+
+/// What an incremental render remembers of the previous one: for each page
+/// and feed, a fingerprint of everything it was rendered from and the files
+/// it produced. A job whose fingerprint is unchanged is not rendered again,
+/// and its files are not handed to the sink.
+#[derive(Default)]
+pub struct Memo {
+    jobs: HashMap<String, (u64, Vec<FileMeta>)>,
 }
 
 /// Renders every output of the site into `sink`. On error, whatever the
@@ -167,8 +179,40 @@ pub fn render(
     progress: &dyn Progress,
     sink: &dyn Sink,
 ) -> Result<RenderReport, RenderError> {
+    render_memo(site, theme, progress, sink, None)
+}
+
+/// [`render`], skipping the pages and feeds that `memo` shows unchanged
+/// (their files are listed in the report but not handed to the sink). The
+/// memo is updated only when rendering succeeds.
+pub fn render_memo(
+    site: &Site,
+    theme: &Theme,
+    progress: &dyn Progress,
+    sink: &dyn Sink,
+    memo: Option<&mut Memo>,
+) -> Result<RenderReport, RenderError> {
     let renderer = pages::Renderer::new(site, theme);
     let jobs = renderer.jobs();
+    let global = memo.as_ref().map(|_| renderer.global_fingerprint());
+    let old = memo.as_ref().map(|m| &m.jobs);
+    // Each job's memo key and fingerprint, and its files if unchanged.
+    type Keyed = (Option<(String, u64)>, Option<Vec<FileMeta>>);
+    let keyed: Vec<Keyed> = jobs
+        .par_iter()
+        .map(|job| {
+            let Some(g) = global else {
+                return (None, None);
+            };
+            let key = renderer.fingerprint(job, g);
+            let reused = key.as_ref().and_then(|(k, fp)| {
+                old.and_then(|o| o.get(k))
+                    .filter(|(old_fp, _)| old_fp == fp)
+                    .map(|(_, metas)| metas.clone())
+            });
+            (key, reused)
+        })
+        .collect();
     let put_all = |files: Vec<OutputFile>| -> Result<Vec<FileMeta>, WriteError> {
         files
             .into_iter()
@@ -181,7 +225,12 @@ pub fn render(
     progress.start("渲染页面", jobs.len() as u64);
     let results: Vec<Result<Vec<FileMeta>, RenderError>> = jobs
         .par_iter()
-        .map(|job| {
+        .zip(&keyed)
+        .map(|(job, (_, reused))| {
+            if let Some(metas) = reused {
+                progress.advance(1);
+                return Ok(metas.clone());
+            }
             let files = renderer
                 .run(job)
                 .map_err(|d| RenderError::Content(vec![d]))?;
@@ -190,11 +239,19 @@ pub fn render(
         })
         .collect();
     progress.finish();
+    let reused = keyed.iter().filter(|(_, r)| r.is_some()).count();
+    let mut rendered = jobs.len() - reused;
+    let mut new_memo: HashMap<String, (u64, Vec<FileMeta>)> = HashMap::new();
     let mut metas = Vec::new();
     let mut diags = Vec::new();
-    for r in results {
+    for (r, (key, _)) in results.into_iter().zip(keyed) {
         match r {
-            Ok(m) => metas.extend(m),
+            Ok(m) => {
+                if let Some((k, fp)) = key {
+                    new_memo.insert(k, (fp, m.clone()));
+                }
+                metas.extend(m)
+            }
             Err(RenderError::Write(e)) => return Err(RenderError::Write(e)),
             Err(RenderError::Content(ds)) => {
                 for d in ds {
@@ -207,13 +264,49 @@ pub fn render(
     }
     let clock = std::time::Instant::now();
     let specs = feeds::specs(site);
-    match feeds::entries(site, &specs) {
+    let feed_keys: Vec<Option<(String, u64)>> = specs
+        .iter()
+        .map(|spec| {
+            global.map(|g| {
+                (
+                    format!("feed:{}", spec.path),
+                    feeds::fingerprint(site, spec, g),
+                )
+            })
+        })
+        .collect();
+    let (same, changed): (Vec<_>, Vec<_>) = specs.iter().zip(feed_keys).partition(|(_, key)| {
+        key.as_ref().is_some_and(|(k, fp)| {
+            old.and_then(|o| o.get(k))
+                .is_some_and(|(old_fp, _)| old_fp == fp)
+        })
+    });
+    for (_, key) in same {
+        if let Some((k, fp)) = key
+            && let Some((_, m)) = old.and_then(|o| o.get(&k))
+        {
+            metas.extend(m.iter().cloned());
+            new_memo.insert(k, (fp, m.clone()));
+        }
+    }
+    let changed_specs: Vec<&feeds::FeedSpec> = changed.iter().map(|(s, _)| *s).collect();
+    rendered += changed_specs.len();
+    match feeds::entries(site, &changed_specs) {
         Ok(entries) => {
-            let written: Result<Vec<Vec<FileMeta>>, WriteError> = specs
+            let written: Result<Vec<Vec<FileMeta>>, WriteError> = changed_specs
                 .par_iter()
                 .map(|spec| put_all(feeds::files(site, spec, &entries)))
                 .collect();
-            metas.extend(written.map_err(RenderError::Write)?.into_iter().flatten());
+            for (m, (_, key)) in written
+                .map_err(RenderError::Write)?
+                .into_iter()
+                .zip(changed)
+            {
+                if let Some((k, fp)) = key {
+                    new_memo.insert(k, (fp, m.clone()));
+                }
+                metas.extend(m);
+            }
         }
         Err(d) => diags.extend(d),
     }
@@ -235,9 +328,14 @@ pub fn render(
     let maps = sitemap::files(site, &metas);
     metas.extend(put_all(maps).map_err(RenderError::Write)?);
     metas.sort_by(|a, b| a.path.cmp(&b.path));
+    if let Some(memo) = memo {
+        memo.jobs = new_memo;
+    }
     Ok(RenderReport {
         files: metas,
         feeds_time,
+        rendered,
+        reused,
     })
 }
 

@@ -1,11 +1,11 @@
 //! The HTML pages: one job per page, each rendered independently.
 
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::OnceLock;
 
 use serde::Serialize;
 use tera::Context;
-
-use rayon::prelude::*;
 
 use super::context::{self, DateView, ItemView, Link, ListItem, PageLink, Paginator, page_path};
 use super::feeds::{self, FeedLinks};
@@ -46,10 +46,11 @@ pub struct Renderer<'a> {
     neighbours: HashMap<usize, (Option<usize>, Option<usize>)>,
     /// Item index → (position, count) in its course.
     positions: HashMap<usize, (usize, usize)>,
-    /// Each item's listing view, serialized once and shared by all listings.
-    summaries: Vec<tera::Value>,
-    /// Each branch's header (counts, latest date), computed once.
-    branch_views: Vec<tera::Value>,
+    /// Each item's listing view, serialized once when first needed and
+    /// shared by all listings.
+    summaries: Vec<OnceLock<tera::Value>>,
+    /// Each branch's header (counts, latest date), computed once when needed.
+    branch_views: Vec<OnceLock<tera::Value>>,
     /// Listing path → its feeds.
     feed_links: std::collections::BTreeMap<String, FeedLinks>,
 }
@@ -96,26 +97,116 @@ impl<'a> Renderer<'a> {
                     .map(move |(pos, &i)| (i, (pos + 1, total)))
             })
             .collect();
-        let summaries = site
-            .items
-            .par_iter()
-            .map(|item| tera::to_value(ListItem::new(site, item)).unwrap_or_default())
-            .collect();
-        let mut r = Renderer {
+        Renderer {
             site,
             theme,
             base,
             neighbours,
             positions,
-            summaries,
-            branch_views: Vec::new(),
+            summaries: site.items.iter().map(|_| OnceLock::new()).collect(),
+            branch_views: site.branches.iter().map(|_| OnceLock::new()).collect(),
             feed_links: feeds::links_by_path(site),
+        }
+    }
+
+    /// A hash of everything every page reads besides its own items: the
+    /// theme, the configuration, the instant, sections and courses, feeds
+    /// and 党务公开 categories.
+    pub fn global_fingerprint(&self) -> u64 {
+        let s = self.site;
+        let mut h = DefaultHasher::new();
+        self.theme.fingerprint.hash(&mut h);
+        format!("{:?}", s.config).hash(&mut h);
+        format!("{:?}", s.gate).hash(&mut h);
+        format!("{:?}{:?}", s.home, s.sections).hash(&mut h);
+        for c in &s.courses {
+            (&c.id, format!("{:?}", c.section)).hash(&mut h);
+        }
+        format!("{:?}", self.feed_links).hash(&mut h);
+        for (key, list) in &s.categories {
+            (key, list.len()).hash(&mut h);
+        }
+        h.finish()
+    }
+
+    /// A job's memo key and the hash of everything it renders from, for
+    /// pages that depend on a few items; `None` for the pages rendered
+    /// every time (home, overviews, 404).
+    pub fn fingerprint(&self, job: &Job, global: u64) -> Option<(String, u64)> {
+        let s = self.site;
+        let mut h = DefaultHasher::new();
+        global.hash(&mut h);
+        let item_fp = |i: usize, h: &mut DefaultHasher| {
+            (&s.items[i].path, s.items[i].fingerprint).hash(h);
         };
-        r.branch_views = (0..site.branches.len())
-            .into_par_iter()
-            .map(|b| tera::to_value(r.branch_view(b)).unwrap_or_default())
-            .collect();
-        r
+        let key = match *job {
+            Job::Item(i) => {
+                item_fp(i, &mut h);
+                let (prev, next) = self.neighbours.get(&i).copied().unwrap_or_default();
+                for n in [prev, next] {
+                    n.is_some().hash(&mut h);
+                    if let Some(n) = n {
+                        item_fp(n, &mut h);
+                    }
+                }
+                self.positions.get(&i).hash(&mut h);
+                format!("item:{}", s.items[i].path)
+            }
+            Job::Listing(l, n) => {
+                let (base, list, per) = self.listing_of(l);
+                let per = per.max(1);
+                (n, per, list.len()).hash(&mut h);
+                for &i in list.iter().skip((n - 1) * per).take(per) {
+                    item_fp(i, &mut h);
+                }
+                match l {
+                    Listing::Branch(b) => self.branch_value(b).to_string().hash(&mut h),
+                    Listing::Tag(t) => s.tags[t].name.hash(&mut h),
+                    Listing::Kind(k) => k.hash(&mut h),
+                    Listing::Category(_) => {}
+                }
+                format!("list:{}", page_path(&base, n))
+            }
+            _ => return None,
+        };
+        Some((key, h.finish()))
+    }
+
+    /// A listing's path, items and page size.
+    fn listing_of(&self, listing: Listing) -> (String, &[usize], usize) {
+        let s = self.site;
+        match listing {
+            Listing::Kind(kind) => {
+                let sec = &s.sections[&kind];
+                let list = s.by_kind.get(&kind).map_or(&[][..], Vec::as_slice);
+                (sec.path.clone(), list, sec.pagination)
+            }
+            Listing::Category(c) => {
+                let (key, list) = &s.categories[c];
+                let per = s.sections[&Kind::Disclosure].pagination;
+                (format!("disclosure/{key}/"), list, per)
+            }
+            Listing::Tag(t) => {
+                let tag = &s.tags[t];
+                (
+                    format!("tags/{}/", tag.slug),
+                    &tag.items,
+                    s.config.pagination,
+                )
+            }
+            Listing::Branch(b) => {
+                let branch = &s.branches[b];
+                (
+                    format!("branches/{}/", branch.id),
+                    &branch.all,
+                    s.config.pagination,
+                )
+            }
+        }
+    }
+
+    fn branch_value(&self, b: usize) -> &tera::Value {
+        self.branch_views[b].get_or_init(|| tera::to_value(self.branch_view(b)).unwrap_or_default())
     }
 
     pub fn jobs(&self) -> Vec<Job> {
@@ -259,7 +350,9 @@ impl<'a> Renderer<'a> {
     }
 
     fn view(&self, i: usize) -> &tera::Value {
-        &self.summaries[i]
+        self.summaries[i].get_or_init(|| {
+            tera::to_value(ListItem::new(self.site, &self.site.items[i])).unwrap_or_default()
+        })
     }
 
     fn link(&self, i: usize) -> Link {
@@ -353,8 +446,8 @@ impl<'a> Renderer<'a> {
     fn listing(&self, listing: Listing, n: usize) -> Result<Vec<OutputFile>, Diagnostic> {
         let s = self.site;
         let mut ctx = self.base.clone();
-        let empty = Vec::new();
-        let (base, list, per, template) = match listing {
+        let (base, list, per) = self.listing_of(listing);
+        let template = match listing {
             Listing::Kind(kind) => {
                 let sec = &s.sections[&kind];
                 ctx.insert(
@@ -370,40 +463,29 @@ impl<'a> Renderer<'a> {
                 if kind == Kind::Disclosure {
                     ctx.insert("categories", &self.categories());
                 }
-                (
-                    sec.path.clone(),
-                    s.by_kind.get(&kind).unwrap_or(&empty),
-                    sec.pagination,
-                    "section.html",
-                )
+                "section.html"
             }
             Listing::Category(c) => {
-                let (key, list) = &s.categories[c];
-                let sec = &s.sections[&Kind::Disclosure];
-                let path = format!("disclosure/{key}/");
+                let key = s.categories[c].0;
                 let title = category_label(key).to_string();
-                ctx.insert("section", &SectionView::new(s, title, &path, "", ""));
+                ctx.insert("section", &SectionView::new(s, title, &base, "", ""));
                 ctx.insert("categories", &self.categories());
                 ctx.insert("category", key);
-                (path, list, sec.pagination, "section.html")
+                "section.html"
             }
             Listing::Tag(t) => {
-                let tag = &s.tags[t];
-                let path = format!("tags/{}/", tag.slug);
                 ctx.insert(
                     "tag",
                     &Link {
-                        title: tag.name.clone(),
-                        url: s.url(&path),
+                        title: s.tags[t].name.clone(),
+                        url: s.url(&base),
                     },
                 );
-                (path, &tag.items, s.config.pagination, "tag.html")
+                "tag.html"
             }
             Listing::Branch(b) => {
-                let branch = &s.branches[b];
-                let path = format!("branches/{}/", branch.id);
-                ctx.insert("branch", &self.branch_views[b]);
-                (path, &branch.all, s.config.pagination, "branch.html")
+                ctx.insert("branch", self.branch_value(b));
+                "branch.html"
             }
         };
         ctx.insert("paginator", &self.paginator(&base, list, per, n));

@@ -19,6 +19,10 @@ pub struct Gate {
     pub now: Instant,
     /// Whether drafts are published (`--drafts`).
     pub drafts: bool,
+    /// Whether items dated after `now` are published (`--future`).
+    pub future: bool,
+    /// A preview (`serve`): pages say which items the public would not see.
+    pub preview: bool,
 }
 
 /// Why an entry is or is not published.
@@ -40,7 +44,7 @@ impl Gate {
             Decision::OutOfScope
         } else if entry.meta.draft && !self.drafts {
             Decision::Draft
-        } else if entry.date.is_some_and(|d| d > self.now) {
+        } else if !self.future && entry.date.is_some_and(|d| d > self.now) {
             Decision::Embargoed
         } else {
             Decision::Published
@@ -135,6 +139,7 @@ mod tests {
             course: None,
             bundle: None,
             slug: "a".into(),
+            source_hash: 0,
             title: "a".into(),
             date: crate::time::parse(date, tz),
             updated: None,
@@ -184,6 +189,8 @@ mod tests {
             scope: Scope::Public,
             now,
             drafts: false,
+            future: false,
+            preview: false,
         };
         let party = Gate {
             scope: Scope::Party,

@@ -154,7 +154,7 @@ pub fn encode_path(path: &str) -> String {
     out
 }
 
-fn percent_decode(s: &str) -> String {
+pub fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -187,6 +187,10 @@ pub struct BodyLinks<'a> {
     pub item_path: &'a str,
     /// Files outside the bundle that the body uses, to be copied.
     pub used: RefCell<Vec<Asset>>,
+    /// Whether a link was resolved against other items' URLs or folders.
+    pub read_urls: std::cell::Cell<bool>,
+    /// Whether a link looked at a file.
+    pub read_files: std::cell::Cell<bool>,
 }
 
 impl LinkResolver for BodyLinks<'_> {
@@ -210,6 +214,8 @@ impl LinkResolver for BodyLinks<'_> {
             LinkTarget::Error { message, hint }
         };
         if path.ends_with(".md") && !is_image {
+            self.read_urls.set(true);
+            self.read_files.set(true);
             let target = match join_inside(self.dir, &percent_decode(path)) {
                 Ok(t) => t,
                 Err(e) => return error(e),
@@ -231,6 +237,7 @@ impl LinkResolver for BodyLinks<'_> {
                 },
             };
         }
+        self.read_files.set(true);
         match resolve_asset(self.root, self.dir, self.bundle, path) {
             Ok(Asset::Bundle(_)) => LinkTarget::Keep,
             Ok(asset) => {

@@ -6,9 +6,11 @@ pub mod links;
 mod model;
 pub mod pii;
 
-use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -28,7 +30,7 @@ pub struct Site {
     pub gate: Gate,
     pub stats: GateStats,
     /// Published items only, newest first (then by source path).
-    pub items: Vec<Item>,
+    pub items: Vec<Arc<Item>>,
     pub home: Section,
     /// Listing sections of news, notices, lessons and disclosure.
     pub sections: BTreeMap<Kind, Section>,
@@ -63,6 +65,80 @@ const RESERVED_TOP: &[&str] = &[
     "search",
 ];
 
+/// Items kept between builds (`serve`): an item is made again only when its
+/// source, the configuration or the instant changed, or when something it
+/// read did (the site's URLs for links to other items, the files for
+/// images, attachments and their sizes).
+#[derive(Default)]
+pub struct ModelCache {
+    items: HashMap<PathBuf, CachedItem>,
+}
+
+struct CachedItem {
+    key: u64,
+    reads: Reads,
+    made: Made,
+}
+
+/// What making an item read besides its own source.
+#[derive(Debug, Clone, Copy, Default)]
+struct Reads {
+    /// Hash of the site's URLs it resolved links against, if it did.
+    urls: Option<u64>,
+    /// Hash of the content files it looked at, if it did.
+    files: Option<u64>,
+}
+
+type Made = (Arc<Item>, Vec<Asset>, Vec<Diagnostic>);
+
+/// Hashes of the world items may read: published URLs and folders, and
+/// every non-Markdown file with its size and modification time.
+struct World {
+    urls: u64,
+    files: u64,
+}
+
+impl World {
+    fn new(root: &Path, content: &Content, urls: &HashMap<PathBuf, Option<String>>) -> World {
+        let mut sorted: Vec<_> = urls.iter().collect();
+        sorted.sort_unstable();
+        let mut h = DefaultHasher::new();
+        sorted.hash(&mut h);
+        let folders: BTreeSet<&Path> = content
+            .entries
+            .iter()
+            .filter_map(|e| e.path.parent())
+            .chain(content.loose_files.iter().filter_map(|p| p.parent()))
+            .collect();
+        folders.hash(&mut h);
+        let urls = h.finish();
+        let mut h = DefaultHasher::new();
+        let bundled = content
+            .entries
+            .iter()
+            .filter_map(|e| e.bundle.as_ref())
+            .flat_map(|b| b.assets.iter().map(|a| b.dir.join(a)));
+        for file in content.loose_files.iter().cloned().chain(bundled) {
+            let meta = std::fs::metadata(root.join(&file)).ok();
+            (file, meta.as_ref().map(|m| (m.len(), m.modified().ok()))).hash(&mut h);
+        }
+        World {
+            urls,
+            files: h.finish(),
+        }
+    }
+}
+
+impl ModelCache {
+    fn get(&self, path: &Path, key: u64, world: &World) -> Option<Made> {
+        let c = self.items.get(path)?;
+        let fresh = c.key == key
+            && c.reads.urls.is_none_or(|u| u == world.urls)
+            && c.reads.files.is_none_or(|f| f == world.files);
+        fresh.then(|| c.made.clone())
+    }
+}
+
 impl Site {
     /// Builds the model from loaded content. Only entries the gate publishes
     /// enter it; every entry's front matter is still checked.
@@ -72,6 +148,19 @@ impl Site {
         content: Content,
         gate: Gate,
         md: &Markdown,
+    ) -> Result<Site, Vec<Diagnostic>> {
+        Site::build_cached(root, config, content, gate, md, &mut ModelCache::default())
+    }
+
+    /// [`Site::build`], reusing the items of `cache` that are still valid
+    /// and keeping the items made for the next call.
+    pub fn build_cached(
+        root: &Path,
+        config: Config,
+        content: Content,
+        gate: Gate,
+        md: &Markdown,
+        cache: &mut ModelCache,
     ) -> Result<Site, Vec<Diagnostic>> {
         let mut diags = Vec::new();
         let paths: Vec<String> = content
@@ -103,7 +192,12 @@ impl Site {
             .filter(|(_, d)| **d == Decision::Embargoed)
             .filter_map(|(e, _)| e.date)
             .collect();
-        let published: Vec<(Entry, String)> = content
+        let world = World::new(root, &content, &urls);
+        let mut h = DefaultHasher::new();
+        format!("{config:?}").hash(&mut h);
+        gate.now.hash(&mut h);
+        let setting = h.finish();
+        let published: Vec<(Arc<Entry>, String)> = content
             .entries
             .into_iter()
             .zip(paths)
@@ -126,13 +220,38 @@ impl Site {
                 })
                 .collect();
         }
-        let results: Vec<(Item, Vec<Asset>, Vec<Diagnostic>)> = published
+        let shared: &ModelCache = cache;
+        let results: Vec<(PathBuf, u64, Option<Reads>, Made)> = published
             .into_par_iter()
-            .map(|(entry, path)| make_item(root, entry, path, &urls, &config, md, gate.now))
+            .map(|(entry, path)| {
+                let mut h = DefaultHasher::new();
+                (entry.source_hash, &path, setting).hash(&mut h);
+                let key = h.finish();
+                let src = entry.path.clone();
+                if let Some(made) = shared.get(&src, key, &world) {
+                    return (src, key, None, made);
+                }
+                let (item, used, diags, reads) =
+                    make_item(root, entry, path, &urls, &config, md, gate.now, key, &world);
+                (src, key, Some(reads), (Arc::new(item), used, diags))
+            })
             .collect();
+        let mut fresh = HashMap::with_capacity(results.len());
         let mut items = Vec::with_capacity(results.len());
         let mut loose_assets = BTreeMap::new();
-        for (item, used, d) in results {
+        for (src, key, reads, made) in results {
+            match reads {
+                Some(reads) => {
+                    let made = made.clone();
+                    fresh.insert(src, CachedItem { key, reads, made });
+                }
+                None => {
+                    if let Some(c) = cache.items.remove(&src) {
+                        fresh.insert(src, c);
+                    }
+                }
+            }
+            let (item, used, d) = made;
             diags.extend(d);
             for a in used {
                 if let Asset::Loose(src) = &a {
@@ -141,6 +260,7 @@ impl Site {
             }
             items.push(item);
         }
+        cache.items = fresh;
         items.sort_by(|a, b| {
             b.entry
                 .date
@@ -267,7 +387,7 @@ impl Site {
     }
 }
 
-fn check_paths(entries: &[Entry], paths: &[String], diags: &mut Vec<Diagnostic>) {
+fn check_paths(entries: &[Arc<Entry>], paths: &[String], diags: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<&str, &Entry> = HashMap::new();
     for (entry, path) in entries.iter().zip(paths) {
         let clash = match entry.kind {
@@ -300,7 +420,7 @@ fn check_paths(entries: &[Entry], paths: &[String], diags: &mut Vec<Diagnostic>)
     }
 }
 
-fn check_branches(entries: &[Entry], config: &Config, diags: &mut Vec<Diagnostic>) {
+fn check_branches(entries: &[Arc<Entry>], config: &Config, diags: &mut Vec<Diagnostic>) {
     let ids = config.organization.ids();
     for entry in entries {
         if let Some(b) = &entry.meta.branch
@@ -318,15 +438,19 @@ fn check_branches(entries: &[Entry], config: &Config, diags: &mut Vec<Diagnostic
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn make_item(
     root: &Path,
-    mut entry: Entry,
+    entry: Arc<Entry>,
     path: String,
     urls: &HashMap<PathBuf, Option<String>>,
     config: &Config,
     md: &Markdown,
     now: crate::time::Instant,
-) -> (Item, Vec<Asset>, Vec<Diagnostic>) {
+    key: u64,
+    world: &World,
+) -> (Item, Vec<Asset>, Vec<Diagnostic>, Reads) {
+    let mut entry = Arc::unwrap_or_clone(entry);
     let mut diags = Vec::new();
     if let Some((start, None)) = entry.period {
         let d = &config.disclosure;
@@ -342,6 +466,8 @@ fn make_item(
         base_path: &config.base_path,
         item_path: &path,
         used: RefCell::new(Vec::new()),
+        read_urls: Cell::new(false),
+        read_files: Cell::new(false),
     };
     let (rendered, errors) = md.render(&entry.body, entry.body_line, &links);
     // The source is no longer needed once rendered; keep memory linear in output only.
@@ -354,11 +480,14 @@ fn make_item(
                 .hint(e.hint),
         );
     }
+    let read_urls = links.read_urls.get();
+    let mut read_files = links.read_files.get() || entry.bundle.is_some();
     let mut used = links.used.into_inner();
     let mut file = |field: &str, written: &str| -> Option<FileRef> {
         if links::is_external(written) {
             return Some(FileRef::external(written));
         }
+        read_files = true;
         match file_ref(
             root,
             dir,
@@ -393,6 +522,13 @@ fn make_item(
         .collect();
     let audio = entry.meta.audio.clone().and_then(|a| file("audio", &a));
     let video = entry.meta.video.clone().and_then(|v| file("video", &v));
+    let reads = Reads {
+        urls: read_urls.then_some(world.urls),
+        files: read_files.then_some(world.files),
+    };
+    let mut h = DefaultHasher::new();
+    (key, reads.urls, reads.files).hash(&mut h);
+    let fingerprint = h.finish();
     let reading_minutes = rendered.reading_minutes(config.reading_speed);
     let summary = entry
         .meta
@@ -412,12 +548,13 @@ fn make_item(
         audio,
         video,
         withdrawn: false,
+        fingerprint,
         entry,
     };
     if is_withdrawn(&item.entry, now) {
-        return (withdraw(item), Vec::new(), diags);
+        return (withdraw(item), Vec::new(), diags, reads);
     }
-    (item, used, diags)
+    (item, used, diags, reads)
 }
 
 /// Unmasked personal data in a public item's front matter or body, unless
@@ -531,6 +668,8 @@ fn make_sections(
                 base_path: &config.base_path,
                 item_path: &section.path,
                 used: RefCell::new(Vec::new()),
+                read_urls: Cell::new(false),
+                read_files: Cell::new(false),
             };
             let (rendered, errors) = md.render(&s.body, s.body_line, &links);
             for e in errors {

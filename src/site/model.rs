@@ -29,6 +29,9 @@ pub struct Item {
     /// A 公示 withdrawn after its period (`after_period: withdraw`): only a
     /// stub is published, with no body, persons or files.
     pub withdrawn: bool,
+    /// Equal fingerprints, equal items: a hash of everything the item was
+    /// made from (its source, the configuration, the instant, what it read).
+    pub fingerprint: u64,
 }
 
 impl Item {
@@ -167,7 +170,7 @@ pub struct Branch {
 }
 
 /// Sorts a listing of item indices by the section's order.
-pub fn sort_listing(list: &mut [usize], items: &[Item], sort: SortBy) {
+pub fn sort_listing(list: &mut [usize], items: &[std::sync::Arc<Item>], sort: SortBy) {
     match sort {
         // `items` is already newest first.
         SortBy::Date => list.sort_unstable(),
@@ -185,7 +188,7 @@ pub fn sort_listing(list: &mut [usize], items: &[Item], sort: SortBy) {
 pub fn courses(
     ids: &[String],
     sections: &BTreeMap<SectionKey, Section>,
-    items: &[Item],
+    items: &[std::sync::Arc<Item>],
     config: &Config,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Course> {
@@ -235,7 +238,7 @@ pub fn courses(
     courses
 }
 
-pub fn tags(items: &[Item], diags: &mut Vec<Diagnostic>) -> Vec<Tag> {
+pub fn tags(items: &[std::sync::Arc<Item>], diags: &mut Vec<Diagnostic>) -> Vec<Tag> {
     let mut by_slug: BTreeMap<String, Tag> = BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
         for name in &item.entry.meta.tags {
@@ -272,7 +275,7 @@ pub fn tags(items: &[Item], diags: &mut Vec<Diagnostic>) -> Vec<Tag> {
     by_slug.into_values().collect()
 }
 
-pub fn branches(root: &OrgNode, items: &[Item]) -> Vec<Branch> {
+pub fn branches(root: &OrgNode, items: &[std::sync::Arc<Item>]) -> Vec<Branch> {
     let mut own: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     // Standalone pages (关于我们) belong to the site, not to a branch's news.
     for (i, item) in items

@@ -157,6 +157,33 @@ pub fn specs(site: &Site) -> Vec<FeedSpec> {
     out
 }
 
+/// A hash of everything a feed's files are made from: the site-wide
+/// fingerprint `global`, the feed itself and the items it carries.
+pub fn fingerprint(site: &Site, spec: &FeedSpec, global: u64) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (
+        global,
+        &spec.path,
+        &spec.title,
+        &spec.description,
+        &spec.course,
+    )
+        .hash(&mut h);
+    for &i in &spec.items {
+        site.items[i].fingerprint.hash(&mut h);
+    }
+    // An empty feed is dated by the site's newest item.
+    if spec.items.is_empty() {
+        site.items
+            .iter()
+            .filter_map(|i| i.entry.date)
+            .max()
+            .hash(&mut h);
+    }
+    h.finish()
+}
+
 /// Whether a course feed also gets a podcast (some lesson has audio).
 fn has_podcast(site: &Site, spec: &FeedSpec) -> bool {
     spec.course.is_some() && spec.items.iter().any(|&i| site.items[i].audio.is_some())
@@ -195,7 +222,10 @@ pub fn links(site: &Site, spec: &FeedSpec) -> FeedLinks {
 
 /// The shared entries of every item some feed carries (`None` for the rest),
 /// indexed like `site.items`.
-pub fn entries(site: &Site, specs: &[FeedSpec]) -> Result<Vec<Option<FeedEntry>>, Vec<Diagnostic>> {
+pub fn entries(
+    site: &Site,
+    specs: &[&FeedSpec],
+) -> Result<Vec<Option<FeedEntry>>, Vec<Diagnostic>> {
     let mut wanted = vec![false; site.items.len()];
     for spec in specs {
         for &i in &spec.items {

@@ -1,0 +1,3 @@
+//! `dangjian serve`: the live preview.
+
+pub mod engine;
