@@ -38,6 +38,9 @@ pub enum Command {
     /// 生成网站到输出文件夹（默认 output/）
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
     Build(BuildArgs),
+    /// 启动本地预览：保存即自动更新浏览器（显示草稿、定时发布和党内内容）
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Serve(ServeArgs),
     /// 检查全部内容并列出所有问题，不写入任何文件
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
     Check(CheckArgs),
@@ -140,6 +143,36 @@ pub struct BuildArgs {
     /// 显示各阶段用时
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// 端口（被占用时自动改用下一个空闲端口）
+    #[arg(long, default_value_t = 1111, value_name = "端口")]
+    pub port: u16,
+    /// 监听地址；0.0.0.0 允许同一局域网的手机预览（草稿也会对局域网可见）
+    #[arg(long, default_value = "127.0.0.1", value_name = "地址")]
+    pub bind: std::net::IpAddr,
+    /// 保存文件后，浏览器自动打开刚修改的页面
+    #[arg(long)]
+    pub follow: bool,
+    /// 以此时间为准（同 build），默认为当前时间
+    #[arg(long, value_name = "时间")]
+    pub now: Option<String>,
+}
+
+impl ServeArgs {
+    pub fn options(&self) -> crate::serve::ServeOptions {
+        crate::serve::ServeOptions {
+            root: self.site.root.clone(),
+            bind: self.bind,
+            port: self.port,
+            follow: self.follow,
+            now: self.now.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -160,12 +160,19 @@ fn main() -> ExitCode {
             Ok(path) => {
                 println!("已创建 {}（草稿）", path.display());
                 println!(
-                    "写完后把 draft: true 改为 false，再运行 dangjian build 发布；预览草稿可用 dangjian build --drafts"
+                    "写完后把 draft: true 改为 false，再运行 dangjian build 发布；边写边预览可用 dangjian serve"
                 );
                 ExitCode::SUCCESS
             }
             Err(d) => {
                 eprintln!("{d}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Serve(args) => match dangjian::serve::run(args.options()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("错误：{message}");
                 ExitCode::FAILURE
             }
         },

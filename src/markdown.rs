@@ -175,8 +175,14 @@ impl Markdown {
     }
 }
 
-/// The stylesheet for highlighted code (`hl-` classes), light and dark.
-pub fn highlight_css() -> String {
+/// The stylesheet for highlighted code (`hl-` classes), light and dark;
+/// made once per process.
+pub fn highlight_css() -> &'static str {
+    static CSS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CSS.get_or_init(make_highlight_css)
+}
+
+fn make_highlight_css() -> String {
     let themes = syntect::highlighting::ThemeSet::load_defaults();
     let light = css_for_theme_with_class_style(&themes.themes["InspiredGitHub"], CLASS_STYLE)
         .unwrap_or_default();

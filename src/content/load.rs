@@ -1,6 +1,6 @@
 //! Walking `content/` and parsing every file in parallel.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -44,11 +44,19 @@ pub fn is_ignored(name: &str) -> bool {
 /// Parsed files kept between loads (`serve`): a file is parsed again only
 /// when its size, modification time or bundle changed, or when it is named
 /// as changed (a save within the clock's resolution keeps the same time).
+///
+/// When the caller reports every change (a file watcher does), a load
+/// after edits of existing files only skips the walk and the other files'
+/// metadata too ([`ParseCache::trust_reports`]).
 #[derive(Default)]
 pub struct ParseCache {
-    files: HashMap<PathBuf, CachedParse>,
+    files: rustc_hash::FxHashMap<PathBuf, CachedParse>,
     /// Files named as changed since the last load.
     changed: HashSet<PathBuf>,
+    /// Whether every change is reported through [`ParseCache::touch`].
+    trusted: bool,
+    /// The files found by the last walk, if the last load finished.
+    walked: Option<Vec<PathBuf>>,
 }
 
 struct CachedParse {
@@ -65,6 +73,37 @@ impl ParseCache {
     /// Marks a file (relative to the root) as changed: it is read again.
     pub fn touch(&mut self, rel: PathBuf) {
         self.changed.insert(rel);
+    }
+
+    /// Declares that every change will be reported through
+    /// [`ParseCache::touch`] (or the whole `content` folder touched when
+    /// that is not sure), so unchanged files need not even be looked at.
+    pub fn trust_reports(&mut self) {
+        self.trusted = true;
+    }
+
+    /// The last walk's files, if it is still valid: nothing was created or
+    /// removed under content/ since (only existing files changed).
+    fn still_walked(&self, root: &Path) -> Option<Vec<PathBuf>> {
+        let walked = self.walked.as_ref().filter(|_| self.trusted)?;
+        let same = self.changed.iter().all(|p| {
+            !p.starts_with(CONTENT_DIR)
+                || (root.join(p).is_file() && walked.binary_search(p).is_ok())
+        });
+        same.then(|| walked.clone())
+    }
+
+    /// The cached parse of an unchanged file, without looking at it.
+    fn unchanged(
+        &self,
+        rel: &Path,
+        inputs: u64,
+    ) -> Option<(Stamp, Result<Parsed, Vec<Diagnostic>>)> {
+        if !self.trusted || self.changed.contains(rel) {
+            return None;
+        }
+        let c = self.files.get(rel).filter(|c| c.inputs == inputs)?;
+        Some((c.stamp, c.result.clone()))
     }
 
     fn lookup(
@@ -97,7 +136,18 @@ pub fn load_cached(root: &Path, tz: Tz, cache: &mut ParseCache) -> (Content, Vec
         );
         return (Content::default(), diags);
     }
-    let files = walk(root, &content_dir, &mut diags);
+    let still = cache.still_walked(root);
+    let fast = still.is_some();
+    let files = match still {
+        Some(files) => files,
+        None => {
+            let files = walk(root, &content_dir, &mut diags);
+            let mut sorted = files.clone();
+            sorted.sort();
+            cache.walked = diags.is_empty().then_some(sorted);
+            files
+        }
+    };
     let bundle_dirs: BTreeSet<PathBuf> = files
         .iter()
         .filter(|p| p.file_name().is_some_and(|n| n == "index.md"))
@@ -138,9 +188,6 @@ pub fn load_cached(root: &Path, tz: Tz, cache: &mut ParseCache) -> (Content, Vec
         .into_par_iter()
         .map(|s| {
             let rel = s.path().to_path_buf();
-            let stamp = std::fs::metadata(root.join(&rel))
-                .map(|m| (m.len(), m.modified().ok()))
-                .unwrap_or((0, None));
             let mut h = std::hash::DefaultHasher::new();
             tz_name.hash(&mut h);
             if let Source::Item {
@@ -150,6 +197,12 @@ pub fn load_cached(root: &Path, tz: Tz, cache: &mut ParseCache) -> (Content, Vec
                 bundle_assets(dir, &bundle_dirs, &assets).hash(&mut h);
             }
             let inputs = h.finish();
+            if fast && let Some((stamp, r)) = shared.unchanged(&rel, inputs) {
+                return (rel, stamp, inputs, r, false);
+            }
+            let stamp = std::fs::metadata(root.join(&rel))
+                .map(|m| (m.len(), m.modified().ok()))
+                .unwrap_or((0, None));
             match shared.lookup(&rel, stamp, inputs) {
                 Some(r) => (rel, stamp, inputs, r, false),
                 None => {
@@ -160,21 +213,22 @@ pub fn load_cached(root: &Path, tz: Tz, cache: &mut ParseCache) -> (Content, Vec
         })
         .collect();
     cache.changed.clear();
-    let mut seen = HashSet::with_capacity(parsed.len());
+    let mut added = false;
     for (rel, stamp, inputs, result, fresh) in &parsed {
-        seen.insert(rel.clone());
         if *fresh {
-            cache.files.insert(
-                rel.clone(),
-                CachedParse {
-                    stamp: *stamp,
-                    inputs: *inputs,
-                    result: result.clone(),
-                },
-            );
+            let entry = CachedParse {
+                stamp: *stamp,
+                inputs: *inputs,
+                result: result.clone(),
+            };
+            added |= cache.files.insert(rel.clone(), entry).is_none();
         }
     }
-    cache.files.retain(|p, _| seen.contains(p));
+    // Forget files that are gone (only possible if the set changed).
+    if added || cache.files.len() != parsed.len() {
+        let seen: rustc_hash::FxHashSet<&PathBuf> = parsed.iter().map(|p| &p.0).collect();
+        cache.files.retain(|p, _| seen.contains(p));
+    }
     let parsed = parsed.into_iter().map(|(_, _, _, r, _)| r);
     let mut content = Content {
         courses,

@@ -24,6 +24,8 @@ pub struct SiteView<'a> {
     pub scope: &'static str,
     pub scope_label: &'static str,
     pub stylesheets: Vec<String>,
+    /// A `serve` preview: drafts, scheduled and party items carry banners.
+    pub preview: bool,
 }
 
 #[derive(Serialize, Clone)]
@@ -150,6 +152,47 @@ pub struct ItemView<'a> {
     // news
     pub source: Option<&'a str>,
     pub photographer: Option<&'a str>,
+    /// In a preview only: why the public site would not show this item.
+    pub preview_notes: Vec<PreviewNote>,
+}
+
+/// A preview banner: 草稿, 未到发布时间, 党内…
+#[derive(Serialize)]
+pub struct PreviewNote {
+    pub label: &'static str,
+    pub text: String,
+}
+
+fn preview_notes(site: &Site, item: &Item) -> Vec<PreviewNote> {
+    let e = &item.entry;
+    if !site.gate.preview {
+        return Vec::new();
+    }
+    let mut notes = Vec::new();
+    if e.meta.draft {
+        notes.push(PreviewNote {
+            label: "草稿",
+            text: "正式生成网站时不会发布；写完后把 draft: true 改为 false。".into(),
+        });
+    }
+    if let Some(d) = e.date.filter(|d| *d > site.gate.now) {
+        notes.push(PreviewNote {
+            label: "未到发布时间",
+            text: format!("{} 之后生成网站时才会发布。", format_date_zh(&d)),
+        });
+    }
+    match e.meta.scope {
+        frontmatter::Scope::Public => {}
+        frontmatter::Scope::Party => notes.push(PreviewNote {
+            label: "党内",
+            text: "只在党内版（--scope party）中发布，公开网站不显示。".into(),
+        }),
+        frontmatter::Scope::Unit => notes.push(PreviewNote {
+            label: "本单位",
+            text: "只在本单位内网版（--scope unit）中发布，公开网站和党内版都不显示。".into(),
+        }),
+    }
+    notes
 }
 
 pub fn level_label(level: frontmatter::Level) -> &'static str {
@@ -248,6 +291,11 @@ impl<'a> ItemView<'a> {
             quiz: &m.quiz,
             source: m.source.as_deref(),
             photographer: m.photographer.as_deref(),
+            preview_notes: if with_content {
+                preview_notes(site, item)
+            } else {
+                Vec::new()
+            },
         }
     }
 }
@@ -413,5 +461,6 @@ pub fn site_view(site: &Site) -> SiteView<'_> {
         },
         scope_label: site.gate.scope.label(),
         stylesheets: vec![site.url("style.css"), site.url("highlight.css")],
+        preview: site.gate.preview,
     }
 }

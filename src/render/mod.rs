@@ -9,7 +9,7 @@ pub mod feeds;
 mod pages;
 mod sitemap;
 
-use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -76,7 +76,7 @@ impl OutputFile {
     }
 
     fn meta(&self) -> FileMeta {
-        FileMeta {
+        FileMeta(std::sync::Arc::new(FileInfo {
             path: self.path.clone(),
             role: self.role.clone(),
             source: self.source.clone(),
@@ -84,17 +84,28 @@ impl OutputFile {
                 Data::Copy(p) => Some(p.clone()),
                 _ => None,
             },
-        }
+        }))
     }
 }
 
-/// What is remembered of a file once the sink has it.
+/// What is remembered of a file once the sink has it (cheap to clone: the
+/// preview keeps the files of every unchanged page between rebuilds).
 #[derive(Debug, Clone)]
-pub struct FileMeta {
+pub struct FileMeta(std::sync::Arc<FileInfo>);
+
+#[derive(Debug)]
+pub struct FileInfo {
     pub path: String,
     pub role: Role,
     pub source: Option<PathBuf>,
     copy_of: Option<PathBuf>,
+}
+
+impl std::ops::Deref for FileMeta {
+    type Target = FileInfo;
+    fn deref(&self) -> &FileInfo {
+        &self.0
+    }
 }
 
 /// Receives rendered files as they are produced, from many threads.
@@ -168,7 +179,16 @@ pub struct RenderReport {
 /// and its files are not handed to the sink.
 #[derive(Default)]
 pub struct Memo {
-    jobs: HashMap<String, (u64, Vec<FileMeta>)>,
+    jobs: rustc_hash::FxHashMap<u64, (u64, std::sync::Arc<[FileMeta]>)>,
+}
+
+/// A job's key in the memo: a hash of what it is (`item`, `list`…) and
+/// its path.
+pub(crate) fn memo_key(what: &str, path: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    (what, path).hash(&mut h);
+    h.finish()
 }
 
 /// Renders every output of the site into `sink`. On error, whatever the
@@ -195,24 +215,25 @@ pub fn render_memo(
     let renderer = pages::Renderer::new(site, theme);
     let jobs = renderer.jobs();
     let global = memo.as_ref().map(|_| renderer.global_fingerprint());
-    let old = memo.as_ref().map(|m| &m.jobs);
+    let old = memo.as_deref().map(|m| &m.jobs);
     // Each job's memo key and fingerprint, and its files if unchanged.
-    type Keyed = (Option<(String, u64)>, Option<Vec<FileMeta>>);
+    type Keyed = (Option<(u64, u64)>, Option<std::sync::Arc<[FileMeta]>>);
     let keyed: Vec<Keyed> = jobs
         .par_iter()
         .map(|job| {
             let Some(g) = global else {
                 return (None, None);
             };
-            let key = renderer.fingerprint(job, g);
+            let key = Some(renderer.fingerprint(job, g));
             let reused = key.as_ref().and_then(|(k, fp)| {
                 old.and_then(|o| o.get(k))
                     .filter(|(old_fp, _)| old_fp == fp)
-                    .map(|(_, metas)| metas.clone())
+                    .map(|(_, metas)| std::sync::Arc::clone(metas))
             });
             (key, reused)
         })
         .collect();
+    let reused = keyed.iter().filter(|(_, r)| r.is_some()).count();
     let put_all = |files: Vec<OutputFile>| -> Result<Vec<FileMeta>, WriteError> {
         files
             .into_iter()
@@ -227,9 +248,9 @@ pub fn render_memo(
         .par_iter()
         .zip(&keyed)
         .map(|(job, (_, reused))| {
-            if let Some(metas) = reused {
+            if reused.is_some() {
                 progress.advance(1);
-                return Ok(metas.clone());
+                return Ok(Vec::new());
             }
             let files = renderer
                 .run(job)
@@ -239,18 +260,18 @@ pub fn render_memo(
         })
         .collect();
     progress.finish();
-    let reused = keyed.iter().filter(|(_, r)| r.is_some()).count();
     let mut rendered = jobs.len() - reused;
-    let mut new_memo: HashMap<String, (u64, Vec<FileMeta>)> = HashMap::new();
-    let mut metas = Vec::new();
+    let mut new_memo = rustc_hash::FxHashMap::default();
+    new_memo.reserve(jobs.len());
+    let mut metas = Vec::with_capacity(jobs.len() + 64);
     let mut diags = Vec::new();
-    for (r, (key, _)) in results.into_iter().zip(keyed) {
-        match r {
+    for (r, (key, reused)) in results.into_iter().zip(keyed) {
+        match r.map(|m| reused.unwrap_or_else(|| m.into())) {
             Ok(m) => {
+                metas.extend(m.iter().cloned());
                 if let Some((k, fp)) = key {
-                    new_memo.insert(k, (fp, m.clone()));
+                    new_memo.insert(k, (fp, m));
                 }
-                metas.extend(m)
             }
             Err(RenderError::Write(e)) => return Err(RenderError::Write(e)),
             Err(RenderError::Content(ds)) => {
@@ -264,12 +285,12 @@ pub fn render_memo(
     }
     let clock = std::time::Instant::now();
     let specs = feeds::specs(site);
-    let feed_keys: Vec<Option<(String, u64)>> = specs
+    let feed_keys: Vec<Option<(u64, u64)>> = specs
         .iter()
         .map(|spec| {
             global.map(|g| {
                 (
-                    format!("feed:{}", spec.path),
+                    memo_key("feed", &spec.path),
                     feeds::fingerprint(site, spec, g),
                 )
             })
@@ -286,7 +307,7 @@ pub fn render_memo(
             && let Some((_, m)) = old.and_then(|o| o.get(&k))
         {
             metas.extend(m.iter().cloned());
-            new_memo.insert(k, (fp, m.clone()));
+            new_memo.insert(k, (fp, std::sync::Arc::clone(m)));
         }
     }
     let changed_specs: Vec<&feeds::FeedSpec> = changed.iter().map(|(s, _)| *s).collect();
@@ -302,10 +323,10 @@ pub fn render_memo(
                 .into_iter()
                 .zip(changed)
             {
+                metas.extend(m.iter().cloned());
                 if let Some((k, fp)) = key {
-                    new_memo.insert(k, (fp, m.clone()));
+                    new_memo.insert(k, (fp, m.into()));
                 }
-                metas.extend(m);
             }
         }
         Err(d) => diags.extend(d),
@@ -315,7 +336,7 @@ pub fn render_memo(
     rest.push(build_info(site));
     rest.push(OutputFile::other(
         "highlight.css".into(),
-        Data::Bytes(crate::markdown::highlight_css().into_bytes()),
+        Data::Static(crate::markdown::highlight_css().as_bytes()),
         None,
     ));
     rest.extend(renderer.aliases(&mut diags));
@@ -325,8 +346,33 @@ pub fn render_memo(
     if !diags.is_empty() {
         return Err(RenderError::Content(diags));
     }
-    let maps = sitemap::files(site, &metas);
-    metas.extend(put_all(maps).map_err(RenderError::Write)?);
+    // The sitemap lists every page with its date: unchanged if they are.
+    let map_key = memo_key("sitemap", "");
+    let map_fp = global.map(|g| {
+        let mut h = rustc_hash::FxHasher::default();
+        g.hash(&mut h);
+        for m in &metas {
+            if let Role::Page { lastmod } = &m.role {
+                (&m.path, lastmod).hash(&mut h);
+            }
+        }
+        h.finish()
+    });
+    let old_map = old
+        .and_then(|o| o.get(&map_key))
+        .filter(|(fp, _)| Some(*fp) == map_fp);
+    let map_metas: std::sync::Arc<[FileMeta]> = match old_map {
+        Some((_, m)) => std::sync::Arc::clone(m),
+        None => {
+            let maps = sitemap::files(site, &metas);
+            rendered += 1;
+            put_all(maps).map_err(RenderError::Write)?.into()
+        }
+    };
+    metas.extend(map_metas.iter().cloned());
+    if let Some(fp) = map_fp {
+        new_memo.insert(map_key, (fp, map_metas));
+    }
     metas.sort_by(|a, b| a.path.cmp(&b.path));
     if let Some(memo) = memo {
         memo.jobs = new_memo;
@@ -398,7 +444,8 @@ fn assets(site: &Site, theme: &Theme) -> Vec<OutputFile> {
 
 /// Two sources writing one output path is an error naming both.
 fn check_collisions(files: &[FileMeta], diags: &mut Vec<Diagnostic>) {
-    let mut seen: HashMap<&str, &FileMeta> = HashMap::new();
+    let mut seen: rustc_hash::FxHashMap<&str, &FileMeta> = rustc_hash::FxHashMap::default();
+    seen.reserve(files.len());
     for f in files {
         if let Some(prev) = seen.insert(&f.path, f) {
             // The same file copied twice (two items using one image) is fine.

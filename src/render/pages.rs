@@ -1,7 +1,9 @@
 //! The HTML pages: one job per page, each rendered independently.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
+
+use rustc_hash::FxHasher;
 use std::sync::OnceLock;
 
 use serde::Serialize;
@@ -51,6 +53,8 @@ pub struct Renderer<'a> {
     summaries: Vec<OnceLock<tera::Value>>,
     /// Each branch's header (counts, latest date), computed once when needed.
     branch_views: Vec<OnceLock<tera::Value>>,
+    /// A hash of each branch's header, for fingerprints.
+    branch_hashes: Vec<OnceLock<u64>>,
     /// Listing path → its feeds.
     feed_links: std::collections::BTreeMap<String, FeedLinks>,
 }
@@ -105,6 +109,7 @@ impl<'a> Renderer<'a> {
             positions,
             summaries: site.items.iter().map(|_| OnceLock::new()).collect(),
             branch_views: site.branches.iter().map(|_| OnceLock::new()).collect(),
+            branch_hashes: site.branches.iter().map(|_| OnceLock::new()).collect(),
             feed_links: feeds::links_by_path(site),
         }
     }
@@ -114,7 +119,7 @@ impl<'a> Renderer<'a> {
     /// and 党务公开 categories.
     pub fn global_fingerprint(&self) -> u64 {
         let s = self.site;
-        let mut h = DefaultHasher::new();
+        let mut h = FxHasher::default();
         self.theme.fingerprint.hash(&mut h);
         format!("{:?}", s.config).hash(&mut h);
         format!("{:?}", s.gate).hash(&mut h);
@@ -129,14 +134,12 @@ impl<'a> Renderer<'a> {
         h.finish()
     }
 
-    /// A job's memo key and the hash of everything it renders from, for
-    /// pages that depend on a few items; `None` for the pages rendered
-    /// every time (home, overviews, 404).
-    pub fn fingerprint(&self, job: &Job, global: u64) -> Option<(String, u64)> {
+    /// A job's memo key and the hash of everything it renders from.
+    pub fn fingerprint(&self, job: &Job, global: u64) -> (u64, u64) {
         let s = self.site;
-        let mut h = DefaultHasher::new();
+        let mut h = FxHasher::default();
         global.hash(&mut h);
-        let item_fp = |i: usize, h: &mut DefaultHasher| {
+        let item_fp = |i: usize, h: &mut FxHasher| {
             (&s.items[i].path, s.items[i].fingerprint).hash(h);
         };
         let key = match *job {
@@ -150,7 +153,7 @@ impl<'a> Renderer<'a> {
                     }
                 }
                 self.positions.get(&i).hash(&mut h);
-                format!("item:{}", s.items[i].path)
+                super::memo_key("item", &s.items[i].path)
             }
             Job::Listing(l, n) => {
                 let (base, list, per) = self.listing_of(l);
@@ -160,16 +163,59 @@ impl<'a> Renderer<'a> {
                     item_fp(i, &mut h);
                 }
                 match l {
-                    Listing::Branch(b) => self.branch_value(b).to_string().hash(&mut h),
+                    Listing::Branch(b) => self.branch_hashes[b]
+                        .get_or_init(|| {
+                            let mut bh = FxHasher::default();
+                            self.branch_value(b).to_string().hash(&mut bh);
+                            bh.finish()
+                        })
+                        .hash(&mut h),
                     Listing::Tag(t) => s.tags[t].name.hash(&mut h),
                     Listing::Kind(k) => k.hash(&mut h),
                     Listing::Category(_) => {}
                 }
-                format!("list:{}", page_path(&base, n))
+                super::memo_key("list", &page_path(&base, n))
             }
-            _ => return None,
+            Job::Home => {
+                for kind in [Kind::Notice, Kind::News, Kind::Disclosure] {
+                    for &i in s.by_kind.get(&kind).into_iter().flatten().take(8) {
+                        item_fp(i, &mut h);
+                    }
+                }
+                for c in &s.courses {
+                    c.id.hash(&mut h);
+                    c.lessons.iter().for_each(|&i| item_fp(i, &mut h));
+                }
+                super::memo_key("home", "")
+            }
+            Job::Lessons => {
+                for c in &s.courses {
+                    c.id.hash(&mut h);
+                    c.lessons.iter().for_each(|&i| item_fp(i, &mut h));
+                }
+                super::memo_key("lessons", "")
+            }
+            Job::Course(c) => {
+                let course = &s.courses[c];
+                course.lessons.iter().for_each(|&i| item_fp(i, &mut h));
+                super::memo_key("course", &course.id)
+            }
+            Job::Tags => {
+                for t in &s.tags {
+                    (&t.name, &t.slug, t.items.len()).hash(&mut h);
+                }
+                super::memo_key("tags", "")
+            }
+            Job::Branches => {
+                for b in &s.branches {
+                    (&b.id, b.own.len(), b.all.len()).hash(&mut h);
+                }
+                super::memo_key("branches", "")
+            }
+            Job::NotFound => super::memo_key("404", ""),
+            Job::Feeds => super::memo_key("feeds", ""),
         };
-        Some((key, h.finish()))
+        (key, h.finish())
     }
 
     /// A listing's path, items and page size.

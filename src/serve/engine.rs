@@ -8,9 +8,9 @@
 //! settings), so an incremental result equals a full build of the same
 //! sources; `tests/it/serve.rs` checks that with random edits.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant as Clock, SystemTime};
 
 use crate::build::{self, BuildOptions, Caches};
@@ -48,7 +48,11 @@ impl Stored {
 }
 
 /// The files of the preview, by output path (`news/a/index.html`).
-pub type Files = HashMap<String, Stored>;
+pub type Files = rustc_hash::FxHashMap<String, Stored>;
+
+/// The files, shared between the engine (which updates them in place after
+/// each good build) and the server.
+pub type SharedFiles = Arc<RwLock<Files>>;
 
 /// What a rebuild changed.
 #[derive(Debug, Default, Clone)]
@@ -63,6 +67,8 @@ pub struct Update {
     pub rendered: usize,
     pub reused: usize,
     pub took: Duration,
+    /// Time of each stage.
+    pub timings: Vec<(&'static str, Duration)>,
 }
 
 /// The site in memory, rebuilt incrementally.
@@ -72,9 +78,7 @@ pub struct Engine {
     live_clock: bool,
     caches: Caches,
     memo: Memo,
-    files: Arc<Files>,
-    /// Source file → URL path of its page, from the last good build.
-    pages: HashMap<PathBuf, String>,
+    files: SharedFiles,
     /// When a rebuild would next change the output by the clock alone.
     next_change: Option<crate::time::Instant>,
 }
@@ -83,20 +87,37 @@ impl Engine {
     /// Prepares an engine; nothing is built until [`Engine::rebuild`].
     pub fn new(opts: BuildOptions) -> Engine {
         let live_clock = opts.now.is_none();
+        let mut caches = Caches::default();
+        // The watcher reports every change (or the whole folder).
+        caches.parse.trust_reports();
         Engine {
             opts,
             live_clock,
-            caches: Caches::default(),
+            caches,
             memo: Memo::default(),
             files: Arc::default(),
-            pages: HashMap::new(),
             next_change: None,
         }
     }
 
     /// The files of the last good build.
-    pub fn files(&self) -> Arc<Files> {
+    pub fn files(&self) -> SharedFiles {
         Arc::clone(&self.files)
+    }
+
+    /// Every file of the last good build, read into memory (copies too):
+    /// what a full build with the same options must equal.
+    pub fn read_all(&self) -> BTreeMap<String, Vec<u8>> {
+        let files = self.files.read().unwrap_or_else(|e| e.into_inner());
+        files
+            .iter()
+            .map(|(p, s)| {
+                (
+                    p.clone(),
+                    s.bytes().map(|b| b.into_owned()).unwrap_or_default(),
+                )
+            })
+            .collect()
     }
 
     /// Whether the clock has reached an instant that changes the output
@@ -126,6 +147,8 @@ impl Engine {
         if self.live_clock {
             self.opts.now = Some(prepared.site.gate.now.to_rfc3339());
         }
+        let mut timings = prepared.timings.clone();
+        let lap = Clock::now();
         let sink = MemorySink::default();
         let report = render::render_memo(
             &prepared.site,
@@ -138,66 +161,60 @@ impl Engine {
             RenderError::Content(d) => sorted(d),
             RenderError::Write(w) => vec![Diagnostic::error(w.path.clone(), w.to_string())],
         })?;
+        timings.push(("渲染", lap.elapsed()));
+        let lap = Clock::now();
         let root = std::path::absolute(&self.opts.root).unwrap_or(self.opts.root.clone());
-        let mut fresh: HashMap<String, Stored> = sink
-            .into_files()
-            .into_iter()
-            .map(|f| {
-                let stored = match f.data {
-                    Data::Bytes(b) => Stored::Bytes(b.into()),
-                    Data::Static(b) => Stored::Static(b),
-                    Data::Copy(rel) => {
-                        let abs = root.join(rel);
-                        let stamp = std::fs::metadata(&abs)
-                            .map(|m| (m.len(), m.modified().ok()))
-                            .unwrap_or((0, None));
-                        Stored::Copy(abs, stamp)
-                    }
-                };
-                (f.path, stored)
-            })
-            .collect();
-        let mut files = Files::with_capacity(report.files.len());
         let mut update = Update {
             rendered: report.rendered,
             reused: report.reused,
             ..Update::default()
         };
-        for meta in &report.files {
-            let path = &meta.path;
-            let stored = match fresh.remove(path) {
-                Some(s) => s,
-                // Reused from the memo: the previous build produced it.
-                None => match self.files.get(path) {
-                    Some(s) => s.clone(),
-                    None => continue,
-                },
+        let mut files = self.files.write().unwrap_or_else(|e| e.into_inner());
+        for f in sink.into_files() {
+            let stored = match f.data {
+                Data::Bytes(b) => Stored::Bytes(b.into()),
+                Data::Static(b) => Stored::Static(b),
+                Data::Copy(rel) => {
+                    let abs = root.join(rel);
+                    let stamp = std::fs::metadata(&abs)
+                        .map(|m| (m.len(), m.modified().ok()))
+                        .unwrap_or((0, None));
+                    Stored::Copy(abs, stamp)
+                }
             };
-            if !self.files.get(path).is_some_and(|old| old.same(&stored)) {
-                update.changed.push(path.clone());
+            if !files.get(&f.path).is_some_and(|old| old.same(&stored)) {
+                update.changed.push(f.path.clone());
+                files.insert(f.path, stored);
             }
-            files.insert(path.clone(), stored);
         }
-        update.removed = self
-            .files
-            .keys()
-            .filter(|p| !files.contains_key(*p))
-            .cloned()
-            .collect();
+        // Every file listed was either handed over now or kept from before,
+        // so the files are a superset of the listed ones; equal counts mean
+        // nothing was removed.
+        if files.len() != report.files.len() {
+            let listed: rustc_hash::FxHashSet<&str> =
+                report.files.iter().map(|m| m.path.as_str()).collect();
+            files.retain(|p, _| {
+                let keep = listed.contains(p.as_str());
+                if !keep {
+                    update.removed.push(p.clone());
+                }
+                keep
+            });
+        }
+        drop(files);
         update.changed.sort();
         update.removed.sort();
         let site = &prepared.site;
-        self.pages = site
+        update.edited = site
             .items
             .iter()
-            .map(|i| (i.entry.path.clone(), site.url(&i.path)))
-            .collect();
-        update.edited = touched
-            .iter()
-            .filter_map(|t| self.pages.get(t).cloned())
+            .filter(|i| touched.contains(&i.entry.path))
+            .map(|i| site.url(&i.path))
             .collect();
         self.next_change = site.next_change.map(|c| c.at);
-        self.files = Arc::new(files);
+        self.caches.model.keep(prepared.site);
+        timings.push(("比较与更新", lap.elapsed()));
+        update.timings = timings;
         update.took = clock.elapsed();
         Ok(update)
     }
@@ -230,17 +247,4 @@ pub fn full_build(opts: &BuildOptions) -> Result<BTreeMap<String, Vec<u8>>, Vec<
             (f.path, bytes)
         })
         .collect())
-}
-
-/// The engine's files read into memory, for comparison with [`full_build`].
-pub fn read_all(files: &Files) -> BTreeMap<String, Vec<u8>> {
-    files
-        .iter()
-        .map(|(p, s)| {
-            (
-                p.clone(),
-                s.bytes().map(|b| b.into_owned()).unwrap_or_default(),
-            )
-        })
-        .collect()
 }

@@ -1,3 +1,498 @@
 //! `dangjian serve`: the live preview.
+//!
+//! The site is built into memory ([`engine::Engine`]) and served over HTTP
+//! (axum) on 127.0.0.1 by default. A watcher thread rebuilds incrementally
+//! after each change and tells connected browsers over Server-Sent Events;
+//! a small script, injected into served pages only, reloads the page, swaps
+//! stylesheets, follows the page being edited, or shows errors over the page.
 
 pub mod engine;
+pub mod watch;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, Method, Request, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::{broadcast, watch as tokio_watch};
+
+use crate::build::BuildOptions;
+use crate::content::Scope;
+use crate::diagnostic::Diagnostic;
+use crate::markdown::html_escape;
+use engine::{Engine, SharedFiles, Stored, Update};
+
+/// Options of `dangjian serve`.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub bind: IpAddr,
+    /// The port tried first; the next free one is taken if it is busy.
+    pub port: u16,
+    /// Send the browser to the page just edited.
+    pub follow: bool,
+    /// A fixed instant instead of the clock.
+    pub now: Option<String>,
+}
+
+struct Shared {
+    /// The files of the last good build.
+    files: SharedFiles,
+    /// The problems of the last build, if it failed.
+    errors: RwLock<Vec<Diagnostic>>,
+    events: broadcast::Sender<String>,
+    shutdown: tokio_watch::Receiver<bool>,
+    follow: bool,
+}
+
+/// The build options of the preview: everything an intranet build with
+/// drafts and scheduled items would publish, with preview banners.
+pub fn build_options(opts: &ServeOptions, base_url: String) -> BuildOptions {
+    BuildOptions {
+        scope: Scope::Unit,
+        drafts: true,
+        future: true,
+        preview: true,
+        now: opts.now.clone(),
+        base_url: Some(base_url),
+        ..BuildOptions::new(opts.root.clone())
+    }
+}
+
+/// Binds the first free port from `port` on.
+fn bind(ip: IpAddr, port: u16) -> std::io::Result<TcpListener> {
+    let mut last = None;
+    for p in port..port.saturating_add(50) {
+        match TcpListener::bind(SocketAddr::new(ip, p)) {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no port")))
+}
+
+/// This machine's address on the local network, if it has one: the local
+/// side of a UDP socket "connected" outwards (no packet is sent).
+fn lan_address() -> Option<IpAddr> {
+    let socket = std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).ok()?;
+    socket.connect((Ipv4Addr::new(192, 0, 2, 1), 9)).ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+/// A QR code of `text` drawn with block characters for the terminal.
+pub fn terminal_qr(text: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    Some(
+        code.render::<qrcode::render::unicode::Dense1x2>()
+            .dark_color(qrcode::render::unicode::Dense1x2::Light)
+            .light_color(qrcode::render::unicode::Dense1x2::Dark)
+            .quiet_zone(true)
+            .build(),
+    )
+}
+
+/// Runs the preview until Ctrl-C.
+pub fn run(opts: ServeOptions) -> Result<(), String> {
+    if !opts.root.join(crate::config::CONFIG_FILE).is_file() {
+        return Err(format!(
+            "在 “{}” 找不到 site.yaml：请在站点根目录运行，或用 --root 指定站点目录",
+            opts.root.display()
+        ));
+    }
+    let listener = bind(opts.bind, opts.port).map_err(|e| {
+        format!(
+            "无法在 {}:{} 及其后的端口上启动预览：{e}",
+            opts.bind, opts.port
+        )
+    })?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let public = !opts.bind.is_loopback();
+    let lan = public.then(lan_address).flatten();
+    let host = match (opts.bind, lan) {
+        (ip, _) if ip.is_unspecified() => lan.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        (ip, _) => ip,
+    };
+    let base_url = format!("http://{}/", SocketAddr::new(host, port));
+    let mut engine = Engine::new(build_options(&opts, base_url.clone()));
+    eprintln!("正在生成预览……");
+    let first = engine.rebuild(&[]);
+    let (tx, _) = broadcast::channel(64);
+    let (stop_tx, stop_rx) = tokio_watch::channel(false);
+    let errors = match &first {
+        Ok(u) => {
+            eprintln!(
+                "已生成 {} 个文件，用时 {} 毫秒",
+                u.changed.len(),
+                u.took.as_millis()
+            );
+            Vec::new()
+        }
+        Err(d) => {
+            report_errors(d);
+            d.clone()
+        }
+    };
+    let shared = Arc::new(Shared {
+        files: engine.files(),
+        errors: RwLock::new(errors),
+        events: tx,
+        shutdown: stop_rx,
+        follow: opts.follow,
+    });
+    eprintln!("预览地址：http://127.0.0.1:{port}/");
+    if port != opts.port {
+        eprintln!("（端口 {} 已被占用，改用 {port}）", opts.port);
+    }
+    if public {
+        eprintln!("注意：预览已对局域网开放，同一网络中的任何人都能看到草稿和党内内容。");
+        match lan {
+            Some(ip) => {
+                let url = format!("http://{}/", SocketAddr::new(ip, port));
+                eprintln!("手机预览：{url}（用手机扫描下面的二维码）");
+                if let Some(qr) = terminal_qr(&url) {
+                    eprintln!("{qr}");
+                }
+            }
+            None => eprintln!("未找到本机的局域网地址；请用本机 IP 和端口 {port} 访问"),
+        }
+    }
+    eprintln!("草稿、定时发布和党内内容在预览中可见，并带有提示条。按 Ctrl-C 停止。");
+    let root = opts.root.clone();
+    let watcher_shared = Arc::clone(&shared);
+    let mut watcher =
+        watch::SourceWatcher::new(&root).map_err(|e| format!("无法监视站点文件的变化：{e}"))?;
+    std::thread::spawn(move || watch_loop(&mut engine, &mut watcher, &watcher_shared));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let served = runtime.block_on(async move {
+        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+        let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(Arc::clone(&shared));
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = tokio::signal::ctrl_c().await;
+                let _ = stop_tx.send(true);
+            })
+            .await
+            .map_err(|e| e.to_string())
+    });
+    // Open event streams end with the shutdown signal; do not wait on stragglers.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    served?;
+    eprintln!("\n预览已停止。");
+    Ok(())
+}
+
+fn report_errors(diags: &[Diagnostic]) {
+    eprintln!(
+        "发现 {} 个问题，预览继续显示上一次成功生成的版本：",
+        diags.len()
+    );
+    for d in diags {
+        eprintln!("{d}");
+    }
+}
+
+/// Rebuilds after each batch of changes and tells the browsers.
+fn watch_loop(engine: &mut Engine, watcher: &mut watch::SourceWatcher, shared: &Shared) {
+    loop {
+        let Some(touched) = watcher.next_batch(Duration::from_secs(30)) else {
+            return;
+        };
+        if touched.is_empty() && !engine.clock_due() {
+            continue;
+        }
+        let result = engine.rebuild(&touched);
+        let message = apply(shared, &touched, result);
+        let _ = shared.events.send(message);
+    }
+}
+
+/// Records a rebuild's result in the snapshot and returns the message for
+/// the browsers.
+fn apply(shared: &Shared, touched: &[PathBuf], result: Result<Update, Vec<Diagnostic>>) -> String {
+    let mut errors = shared.errors.write().unwrap_or_else(|e| e.into_inner());
+    match result {
+        Ok(u) => {
+            errors.clear();
+            let names: Vec<String> = touched.iter().map(|p| p.display().to_string()).collect();
+            eprintln!(
+                "{}：更新 {} 个文件（渲染 {} 页，沿用 {} 页），用时 {} 毫秒",
+                names.join("、"),
+                u.changed.len() + u.removed.len(),
+                u.rendered,
+                u.reused,
+                u.took.as_millis()
+            );
+            if std::env::var_os("DANGJIAN_TIMINGS").is_some() {
+                for (stage, d) in &u.timings {
+                    eprintln!("  {stage}: {} 毫秒", d.as_millis());
+                }
+            }
+            update_message(&u)
+        }
+        Err(d) => {
+            report_errors(&d);
+            *errors = d;
+            error_message(&errors)
+        }
+    }
+}
+
+/// The URL path of an output file: `news/a/index.html` → `/news/a/`.
+fn url_of(path: &str) -> String {
+    format!("/{}", path.strip_suffix("index.html").unwrap_or(path))
+}
+
+fn update_message(u: &Update) -> String {
+    let css_only = !u.changed.is_empty()
+        && u.removed.is_empty()
+        && u.changed.iter().all(|p| p.ends_with(".css"));
+    serde_json::json!({
+        "type": "update",
+        "changed": u.changed.iter().map(|p| url_of(p)).collect::<Vec<_>>(),
+        "removed": u.removed.iter().map(|p| url_of(p)).collect::<Vec<_>>(),
+        "css_only": css_only,
+        "follow": u.edited.first(),
+    })
+    .to_string()
+}
+
+fn error_message(diags: &[Diagnostic]) -> String {
+    serde_json::json!({ "type": "error", "html": overlay_html(diags) }).to_string()
+}
+
+/// The error overlay's content: every problem, in Chinese, with file and line.
+fn overlay_html(diags: &[Diagnostic]) -> String {
+    let mut html = format!(
+        "<h2 style=\"margin-top:0\">发现 {} 个问题</h2><p>预览显示的是上一次成功生成的版本。改正后保存，此提示会自动消失。</p>",
+        diags.len()
+    );
+    for d in diags {
+        html.push_str(&format!(
+            "<pre style=\"white-space:pre-wrap;background:#300;padding:.75rem;border-radius:4px\">{}</pre>",
+            html_escape(&d.to_string())
+        ));
+    }
+    html
+}
+
+const LIVE_JS: &str = include_str!("live.js");
+
+/// Answers every request: GET and HEAD only, files of the site only.
+async fn handle(State(shared): State<Arc<Shared>>, req: Request<Body>) -> Response {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "GET, HEAD")],
+            "只支持 GET 和 HEAD 请求",
+        )
+            .into_response();
+    }
+    match req.uri().path() {
+        "/__dangjian/events" => events(&shared).into_response(),
+        "/__dangjian/live.js" => (
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            LIVE_JS,
+        )
+            .into_response(),
+        path => page(&shared, path),
+    }
+}
+
+/// The stream of rebuild messages, starting with the current state.
+fn events(shared: &Shared) -> impl IntoResponse + use<> {
+    let first = {
+        let errors = shared.errors.read().unwrap_or_else(|e| e.into_inner());
+        if errors.is_empty() {
+            r#"{"type":"ok"}"#.to_string()
+        } else {
+            error_message(&errors)
+        }
+    };
+    let rx = shared.events.subscribe();
+    let stop = shared.shutdown.clone();
+    let stream = futures_util::stream::unfold(
+        (Some(first), rx, stop),
+        |(first, mut rx, mut stop)| async move {
+            if let Some(m) = first {
+                return Some((
+                    Ok::<Event, std::convert::Infallible>(Event::default().data(m)),
+                    (None, rx, stop),
+                ));
+            }
+            loop {
+                tokio::select! {
+                    m = rx.recv() => match m {
+                        Ok(m) => return Some((Ok(Event::default().data(m)), (None, rx, stop))),
+                        Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    },
+                    _ = stop.changed() => return None,
+                }
+            }
+        },
+    );
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+/// The output path a request path names, or `None` if it could name
+/// anything outside the site (`..`, encoded or not, backslashes, NUL).
+pub fn output_path(request: &str) -> Option<String> {
+    let decoded = crate::site::links::percent_decode(request);
+    let rest = decoded.strip_prefix('/')?;
+    let bad = rest.contains(['\\', '\0'])
+        || rest.contains("%")
+        || rest.split('/').any(|s| s == ".." || s == ".")
+        || rest.starts_with('/')
+        || rest.contains("//");
+    if bad {
+        return None;
+    }
+    Some(if rest.is_empty() || rest.ends_with('/') {
+        format!("{rest}index.html")
+    } else {
+        rest.to_string()
+    })
+}
+
+/// The file at `path`, or at `path/index.html` (`Err(true)`), or none.
+fn lookup(shared: &Shared, path: &str) -> Result<Stored, bool> {
+    let files = shared.files.read().unwrap_or_else(|e| e.into_inner());
+    match files.get(path) {
+        Some(f) => Ok(f.clone()),
+        None => Err(files.contains_key(&format!("{path}/index.html"))),
+    }
+}
+
+fn page(shared: &Shared, request: &str) -> Response {
+    let empty = shared.files.read().map_or(true, |f| f.is_empty());
+    if empty {
+        let has_errors = !shared.errors.read().map_or(true, |e| e.is_empty());
+        let html = format!(
+            "<!doctype html><html lang=\"zh-CN\" data-dangjian-placeholder><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>预览尚未生成</title></head><body><p>网站尚未成功生成。{}</p>{}</body></html>",
+            if has_errors {
+                "请按提示改正问题后保存。"
+            } else {
+                ""
+            },
+            live_tag(shared.follow)
+        );
+        return html_response(StatusCode::SERVICE_UNAVAILABLE, html.into_bytes(), shared);
+    }
+    let Some(path) = output_path(request) else {
+        return not_found(shared);
+    };
+    match lookup(shared, &path) {
+        Ok(file) => match file.bytes() {
+            Ok(bytes) if path.ends_with(".html") => {
+                html_response(StatusCode::OK, bytes.into_owned(), shared)
+            }
+            Ok(bytes) => {
+                let mime = mime_guess::from_path(&path).first_or_octet_stream();
+                let mut r = Response::new(Body::from(bytes.into_owned()));
+                let value = match mime.type_() {
+                    mime_guess::mime::TEXT => format!("{mime}; charset=utf-8"),
+                    _ => mime.to_string(),
+                };
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    r.headers_mut().insert(header::CONTENT_TYPE, v);
+                }
+                r.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                r
+            }
+            Err(_) => not_found(shared),
+        },
+        Err(true) => {
+            let location = format!("{request}/");
+            (
+                StatusCode::MOVED_PERMANENTLY,
+                [(header::LOCATION, location)],
+            )
+                .into_response()
+        }
+        Err(false) => not_found(shared),
+    }
+}
+
+fn not_found(shared: &Shared) -> Response {
+    let body = lookup(shared, "404.html")
+        .ok()
+        .and_then(|f| f.bytes().ok().map(|b| b.into_owned()))
+        .unwrap_or_else(|| "<!doctype html><title>404</title><p>找不到页面</p>".into());
+    html_response(StatusCode::NOT_FOUND, body, shared)
+}
+
+fn live_tag(follow: bool) -> String {
+    format!(
+        "<script src=\"/__dangjian/live.js\" data-follow=\"{}\"></script>",
+        if follow { 1 } else { 0 }
+    )
+}
+
+/// An HTML response with the live-reload script added before `</body>`.
+fn html_response(status: StatusCode, mut body: Vec<u8>, shared: &Shared) -> Response {
+    let tag = live_tag(shared.follow);
+    let at = find_last(&body, b"</body>").unwrap_or(body.len());
+    body.splice(at..at, tag.into_bytes());
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).rposition(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::output_path;
+
+    #[test]
+    fn request_paths_stay_inside_the_site() {
+        assert_eq!(output_path("/").as_deref(), Some("index.html"));
+        assert_eq!(
+            output_path("/news/a/").as_deref(),
+            Some("news/a/index.html")
+        );
+        assert_eq!(output_path("/style.css").as_deref(), Some("style.css"));
+        assert_eq!(
+            output_path("/tags/%E5%AD%A6%E4%B9%A0/").as_deref(),
+            Some("tags/学习/index.html")
+        );
+        for bad in [
+            "/../site.yaml",
+            "/news/../../etc/passwd",
+            "/%2e%2e/site.yaml",
+            "/%2E%2E%2Fsite.yaml",
+            "/news/..%2F..%2Fsite.yaml",
+            "/%252e%252e/site.yaml",
+            "/..\\site.yaml",
+            "//etc/passwd",
+            "/a%00b",
+        ] {
+            assert_eq!(output_path(bad), None, "{bad}");
+        }
+    }
+}

@@ -2,7 +2,6 @@
 //! checked to stay inside `content/`, and turned into site URLs.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use crate::content::{Bundle, CONTENT_DIR, Kind};
@@ -182,7 +181,7 @@ pub struct BodyLinks<'a> {
     pub dir: &'a Path,
     pub bundle: Option<&'a Bundle>,
     /// Source path → URL path of every entry; `None` when not published.
-    pub urls: &'a HashMap<PathBuf, Option<String>>,
+    pub urls: &'a rustc_hash::FxHashMap<PathBuf, Option<String>>,
     pub base_path: &'a str,
     pub item_path: &'a str,
     /// Files outside the bundle that the body uses, to be copied.

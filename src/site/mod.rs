@@ -7,7 +7,7 @@ mod model;
 pub mod pii;
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -69,9 +69,29 @@ const RESERVED_TOP: &[&str] = &[
 /// source, the configuration or the instant changed, or when something it
 /// read did (the site's URLs for links to other items, the files for
 /// images, attachments and their sizes).
+///
+/// When the previous model is handed back ([`ModelCache::keep`]) and only
+/// item bodies changed since (same front matter, same files, same
+/// settings), the next build patches those items into it instead of
+/// building the listings again.
 #[derive(Default)]
 pub struct ModelCache {
-    items: HashMap<PathBuf, CachedItem>,
+    items: rustc_hash::FxHashMap<PathBuf, CachedItem>,
+    /// What the last successful build was made from.
+    last: Option<LastInputs>,
+    /// The last successful build's model, when handed back.
+    site: Option<Site>,
+}
+
+/// The inputs of the last successful build that the fast path compares.
+struct LastInputs {
+    entries: Vec<Arc<Entry>>,
+    sections: Vec<(PathBuf, String, String)>,
+    courses: Vec<String>,
+    loose_files: Vec<PathBuf>,
+    urls: rustc_hash::FxHashMap<PathBuf, Option<String>>,
+    world: World,
+    setting: u64,
 }
 
 struct CachedItem {
@@ -93,25 +113,34 @@ type Made = (Arc<Item>, Vec<Asset>, Vec<Diagnostic>);
 
 /// Hashes of the world items may read: published URLs and folders, and
 /// every non-Markdown file with its size and modification time.
+#[derive(PartialEq, Eq)]
 struct World {
     urls: u64,
     files: u64,
 }
 
 impl World {
-    fn new(root: &Path, content: &Content, urls: &HashMap<PathBuf, Option<String>>) -> World {
-        let mut sorted: Vec<_> = urls.iter().collect();
-        sorted.sort_unstable();
-        let mut h = DefaultHasher::new();
-        sorted.hash(&mut h);
-        let folders: BTreeSet<&Path> = content
+    fn new(
+        root: &Path,
+        content: &Content,
+        urls: &rustc_hash::FxHashMap<PathBuf, Option<String>>,
+    ) -> World {
+        // Sums of each element's hash: the same whatever the order.
+        let sum =
+            |hashes: &mut dyn Iterator<Item = u64>| hashes.fold(0u64, |a, b| a.wrapping_add(b));
+        let one = |x: &dyn Fn(&mut rustc_hash::FxHasher)| {
+            let mut h = rustc_hash::FxHasher::default();
+            x(&mut h);
+            h.finish()
+        };
+        let folders: rustc_hash::FxHashSet<&Path> = content
             .entries
             .iter()
             .filter_map(|e| e.path.parent())
             .chain(content.loose_files.iter().filter_map(|p| p.parent()))
             .collect();
-        folders.hash(&mut h);
-        let urls = h.finish();
+        let urls = sum(&mut urls.iter().map(|u| one(&|h| u.hash(h))))
+            ^ sum(&mut folders.iter().map(|f| one(&|h| (1u8, f).hash(h))));
         let mut h = DefaultHasher::new();
         let bundled = content
             .entries
@@ -130,6 +159,96 @@ impl World {
 }
 
 impl ModelCache {
+    /// Hands back the model of the last build, for the next one to patch.
+    pub fn keep(&mut self, site: Site) {
+        if self.last.is_some() {
+            self.site = Some(site);
+        }
+    }
+
+    /// The last model with the items whose body changed made again, if
+    /// nothing else changed; `None` sends the build down the full path.
+    fn patch(
+        &mut self,
+        root: &Path,
+        config: &Config,
+        content: &Content,
+        gate: Gate,
+        md: &Markdown,
+        setting: u64,
+    ) -> Option<Site> {
+        let mut site = self.site.take()?;
+        let last = self.last.as_ref()?;
+        let sections: Vec<(PathBuf, String, String)> = content
+            .sections
+            .iter()
+            .map(|s| (s.path.clone(), s.yaml.clone(), s.body.clone()))
+            .collect();
+        let same = setting == last.setting
+            && format!("{:?}", site.gate) == format!("{gate:?}")
+            && content.entries.len() == last.entries.len()
+            && sections == last.sections
+            && content.courses == last.courses
+            && content.loose_files == last.loose_files;
+        if !same {
+            return None;
+        }
+        let mut changed = Vec::new();
+        for (new, old) in content.entries.iter().zip(&last.entries) {
+            if Arc::ptr_eq(new, old) {
+                continue;
+            }
+            let bundle = |e: &Entry| e.bundle.as_ref().map(|b| b.assets.clone());
+            if new.path != old.path || new.yaml != old.yaml || bundle(new) != bundle(old) {
+                return None;
+            }
+            changed.push(Arc::clone(new));
+        }
+        if World::new(root, content, &last.urls) != last.world {
+            return None;
+        }
+        for entry in changed {
+            let Some(Some(path)) = last.urls.get(&entry.path).cloned() else {
+                continue; // not published, before or now
+            };
+            let at = site.items.iter().position(|i| i.entry.path == entry.path)?;
+            let mut pii = if gate.scope == crate::content::Scope::Public {
+                guard_pii(&entry)
+            } else {
+                Vec::new()
+            };
+            let mut h = rustc_hash::FxHasher::default();
+            (entry.source_hash, &path, setting).hash(&mut h);
+            let key = h.finish();
+            let src = entry.path.clone();
+            let (item, used, diags, reads) = make_item(
+                root,
+                entry,
+                path,
+                &last.urls,
+                config,
+                md,
+                gate.now,
+                key,
+                &last.world,
+            );
+            let old_used = self.items.get(&src).map(|c| &c.made.1);
+            pii.extend(diags.iter().cloned());
+            if !pii.is_empty() || old_used != Some(&used) {
+                return None;
+            }
+            let item = Arc::new(item);
+            site.items[at] = Arc::clone(&item);
+            let made = (item, used, diags);
+            self.items.insert(src, CachedItem { key, reads, made });
+        }
+        if let Some(last) = self.last.as_mut() {
+            last.entries = content.entries.clone();
+        }
+        site.config = config.clone();
+        Some(site)
+    }
+
     fn get(&self, path: &Path, key: u64, world: &World) -> Option<Made> {
         let c = self.items.get(path)?;
         let fresh = c.key == key
@@ -162,6 +281,20 @@ impl Site {
         md: &Markdown,
         cache: &mut ModelCache,
     ) -> Result<Site, Vec<Diagnostic>> {
+        let mut h = DefaultHasher::new();
+        format!("{config:?}").hash(&mut h);
+        gate.now.hash(&mut h);
+        let setting = h.finish();
+        if let Some(site) = cache.patch(root, &config, &content, gate, md, setting) {
+            return Ok(site);
+        }
+        cache.last = None;
+        let last_entries = content.entries.clone();
+        let last_sections: Vec<(PathBuf, String, String)> = content
+            .sections
+            .iter()
+            .map(|s| (s.path.clone(), s.yaml.clone(), s.body.clone()))
+            .collect();
         let mut diags = Vec::new();
         let paths: Vec<String> = content
             .entries
@@ -173,7 +306,7 @@ impl Site {
         let mut stats = GateStats::default();
         let decisions: Vec<Decision> = content.entries.iter().map(|e| gate.decide(e)).collect();
         decisions.iter().for_each(|d| stats.count(*d));
-        let urls: HashMap<PathBuf, Option<String>> = content
+        let urls: rustc_hash::FxHashMap<PathBuf, Option<String>> = content
             .entries
             .iter()
             .zip(&paths)
@@ -193,10 +326,6 @@ impl Site {
             .filter_map(|(e, _)| e.date)
             .collect();
         let world = World::new(root, &content, &urls);
-        let mut h = DefaultHasher::new();
-        format!("{config:?}").hash(&mut h);
-        gate.now.hash(&mut h);
-        let setting = h.finish();
         let published: Vec<(Arc<Entry>, String)> = content
             .entries
             .into_iter()
@@ -224,7 +353,7 @@ impl Site {
         let results: Vec<(PathBuf, u64, Option<Reads>, Made)> = published
             .into_par_iter()
             .map(|(entry, path)| {
-                let mut h = DefaultHasher::new();
+                let mut h = rustc_hash::FxHasher::default();
                 (entry.source_hash, &path, setting).hash(&mut h);
                 let key = h.finish();
                 let src = entry.path.clone();
@@ -236,21 +365,27 @@ impl Site {
                 (src, key, Some(reads), (Arc::new(item), used, diags))
             })
             .collect();
-        let mut fresh = HashMap::with_capacity(results.len());
         let mut items = Vec::with_capacity(results.len());
         let mut loose_assets = BTreeMap::new();
-        for (src, key, reads, made) in results {
-            match reads {
-                Some(reads) => {
-                    let made = made.clone();
-                    fresh.insert(src, CachedItem { key, reads, made });
-                }
-                None => {
-                    if let Some(c) = cache.items.remove(&src) {
-                        fresh.insert(src, c);
-                    }
-                }
+        let mut added = false;
+        for (src, key, reads, made) in &results {
+            if let Some(reads) = reads {
+                let made = made.clone();
+                let reads = *reads;
+                let key = *key;
+                added |= cache
+                    .items
+                    .insert(src.clone(), CachedItem { key, reads, made })
+                    .is_none();
             }
+        }
+        // Forget items whose source is gone (only possible if the count or
+        // the set of sources changed).
+        if added || cache.items.len() != results.len() {
+            let live: rustc_hash::FxHashSet<&PathBuf> = results.iter().map(|r| &r.0).collect();
+            cache.items.retain(|p, _| live.contains(p));
+        }
+        for (_, _, _, made) in results {
             let (item, used, d) = made;
             diags.extend(d);
             for a in used {
@@ -260,7 +395,6 @@ impl Site {
             }
             items.push(item);
         }
-        cache.items = fresh;
         items.sort_by(|a, b| {
             b.entry
                 .date
@@ -333,6 +467,15 @@ impl Site {
         if diags.iter().any(Diagnostic::is_error) {
             return Err(diags);
         }
+        cache.last = Some(LastInputs {
+            entries: last_entries,
+            sections: last_sections,
+            courses: content.courses.clone(),
+            loose_files: content.loose_files.clone(),
+            urls,
+            world,
+            setting,
+        });
         Ok(site)
     }
 
@@ -388,7 +531,7 @@ impl Site {
 }
 
 fn check_paths(entries: &[Arc<Entry>], paths: &[String], diags: &mut Vec<Diagnostic>) {
-    let mut seen: HashMap<&str, &Entry> = HashMap::new();
+    let mut seen: rustc_hash::FxHashMap<&str, &Entry> = rustc_hash::FxHashMap::default();
     for (entry, path) in entries.iter().zip(paths) {
         let clash = match entry.kind {
             Kind::Page => RESERVED_TOP.contains(&entry.slug.as_str()),
@@ -443,7 +586,7 @@ fn make_item(
     root: &Path,
     entry: Arc<Entry>,
     path: String,
-    urls: &HashMap<PathBuf, Option<String>>,
+    urls: &rustc_hash::FxHashMap<PathBuf, Option<String>>,
     config: &Config,
     md: &Markdown,
     now: crate::time::Instant,
@@ -651,7 +794,7 @@ fn make_sections(
     root: &Path,
     sources: &[SectionSource],
     config: &Config,
-    urls: &HashMap<PathBuf, Option<String>>,
+    urls: &rustc_hash::FxHashMap<PathBuf, Option<String>>,
     md: &Markdown,
     diags: &mut Vec<Diagnostic>,
     assets: &mut Vec<(String, PathBuf)>,

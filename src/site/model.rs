@@ -240,10 +240,15 @@ pub fn courses(
 
 pub fn tags(items: &[std::sync::Arc<Item>], diags: &mut Vec<Diagnostic>) -> Vec<Tag> {
     let mut by_slug: BTreeMap<String, Tag> = BTreeMap::new();
+    // Slugs go through pinyin: make each name's once.
+    let mut slugs: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
     for (i, item) in items.iter().enumerate() {
         for name in &item.entry.meta.tags {
             let name = name.trim();
-            let slug = super::tag_slug(name);
+            let slug = slugs
+                .entry(name)
+                .or_insert_with(|| super::tag_slug(name))
+                .clone();
             if slug.is_empty() {
                 diags.push(
                     item.entry

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use dangjian::BuildOptions;
 use dangjian::content::Scope;
-use dangjian::serve::engine::{Engine, full_build, read_all};
+use dangjian::serve::engine::{Engine, full_build};
 use proptest::prelude::*;
 use walkdir::WalkDir;
 
@@ -208,7 +208,7 @@ fn check_step(site: &TestSite, engine: &mut Engine, op: &Op) -> Result<(), TestC
     let full = full_build(&options(site.root()));
     match (incremental, full) {
         (Ok(_), Ok(full)) => {
-            let inc = read_all(&engine.files());
+            let inc = engine.read_all();
             let inc_paths: Vec<&String> = inc.keys().collect();
             let full_paths: Vec<&String> = full.keys().collect();
             prop_assert_eq!(inc_paths, full_paths, "after {:?}", op);

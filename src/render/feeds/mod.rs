@@ -161,7 +161,7 @@ pub fn specs(site: &Site) -> Vec<FeedSpec> {
 /// fingerprint `global`, the feed itself and the items it carries.
 pub fn fingerprint(site: &Site, spec: &FeedSpec, global: u64) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut h = std::hash::DefaultHasher::new();
+    let mut h = rustc_hash::FxHasher::default();
     (
         global,
         &spec.path,
