@@ -275,3 +275,62 @@ fn an_edit_renders_only_what_depends_on_it() {
     let again = engine.rebuild(&[]).unwrap();
     assert!(again.changed.is_empty(), "{again:?}");
 }
+
+/// The resident memory of this process, in KiB.
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Soak test: 1,000 random edits, creations, deletions and renames; the
+/// engine's memory must not grow beyond a small bound. Run with
+/// `cargo test --release --test it soak -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn soak_1000_edits_memory_stays_flat() {
+    let site = TestSite::basic();
+    let mut engine = Engine::new(options(site.root()));
+    engine.rebuild(&[]).unwrap();
+    let mut seed: u64 = 0x2026_1121;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut step = |i: usize, engine: &mut Engine| {
+        let r = next();
+        let (a, b) = (r as usize, (r >> 32) as u8);
+        let op = match r % 9 {
+            0..=3 => Op::EditBody(a, b),
+            4 => Op::EditTitle(a, b),
+            5 => Op::EditDate(a, b),
+            6 => Op::Create(b, (i % 200) as u8),
+            7 => Op::Delete(a),
+            _ => Op::Rename(a, b),
+        };
+        let touched = apply(&site, &op);
+        let _ = engine.rebuild(&touched);
+    };
+    for i in 0..100 {
+        step(i, &mut engine);
+    }
+    let start = rss_kib();
+    for i in 100..1100 {
+        step(i, &mut engine);
+    }
+    let end = rss_kib();
+    println!(
+        "soak: RSS after warm-up {} KiB, after 1,000 more edits {} KiB",
+        start, end
+    );
+    assert!(
+        end < start + 32 * 1024,
+        "memory grew from {start} KiB to {end} KiB"
+    );
+}

@@ -7,5 +7,6 @@ mod happy;
 mod incremental;
 mod new;
 mod output;
+mod serve;
 mod snapshots;
 mod support;
