@@ -348,7 +348,7 @@ fn creations_deletions_renames_and_bundles() {
 #[test]
 fn never_crashes_on_what_editors_do() {
     let site = TestSite::basic();
-    let mut server = Server::start(&site, &[]);
+    let server = Server::start(&site, &[]);
     let mut events = server.events();
     events.next();
     let rel = "content/news/third.md";
