@@ -27,6 +27,7 @@ const ROOT_KEYS: &[&str] = &[
     "organization",
     "markdown",
     "logo",
+    "share_image",
     "feeds",
 ];
 const FOOTER_KEYS: &[&str] = &["icp", "police", "contact"];
@@ -51,6 +52,8 @@ pub struct Config {
     pub pagination: usize,
     pub reading_speed: u32,
     pub logo: Option<String>,
+    /// The picture shared pages show when they have no cover (`og:image`).
+    pub share_image: Option<String>,
     pub footer: Footer,
     pub disclosure: DisclosureConfig,
     pub organization: OrgNode,
@@ -148,6 +151,7 @@ struct RawConfig {
     pagination: usize,
     reading_speed: u32,
     logo: Option<String>,
+    share_image: Option<String>,
     footer: Footer,
     disclosure: DisclosureConfig,
     organization: Option<OrgNode>,
@@ -167,6 +171,7 @@ impl Default for RawConfig {
             pagination: 20,
             reading_speed: 400,
             logo: None,
+            share_image: None,
             footer: Footer::default(),
             disclosure: DisclosureConfig::default(),
             organization: None,
@@ -281,6 +286,7 @@ impl Config {
             pagination: raw.pagination,
             reading_speed: raw.reading_speed,
             logo: raw.logo,
+            share_image: raw.share_image,
             footer: raw.footer,
             disclosure: raw.disclosure,
             organization,

@@ -24,6 +24,7 @@ const BUILTIN_TEMPLATES: &[(&str, &str)] = builtin!(
     "partials/article_meta.html",
     "partials/article_foot.html",
     "partials/status_script.html",
+    "partials/print_qr.html",
     "index.html",
     "news.html",
     "notice.html",
@@ -43,10 +44,16 @@ const BUILTIN_TEMPLATES: &[(&str, &str)] = builtin!(
 );
 
 /// The default theme's static files, compiled into the binary.
-const BUILTIN_STATIC: &[(&str, &[u8])] = &[(
-    "style.css",
-    include_bytes!("../themes/default/static/style.css"),
-)];
+const BUILTIN_STATIC: &[(&str, &[u8])] = &[
+    (
+        "style.css",
+        include_bytes!("../themes/default/static/style.css"),
+    ),
+    (
+        "site.js",
+        include_bytes!("../themes/default/static/site.js"),
+    ),
+];
 
 /// Where a static file's bytes come from.
 #[derive(Debug, Clone)]

@@ -18,12 +18,18 @@ pub struct SiteView<'a> {
     pub base_path: &'a str,
     pub language: &'a str,
     pub logo: Option<String>,
+    /// Absolute URL of the default share picture (`og:image`), if set.
+    pub share_image: Option<String>,
     pub footer: &'a Footer,
     pub nav: Vec<Link>,
     /// `public`, `party` or `unit`: the audience of this build.
     pub scope: &'static str,
     pub scope_label: &'static str,
     pub stylesheets: Vec<String>,
+    /// URL of the code-highlighting stylesheet, for pages with code.
+    pub highlight_css: String,
+    /// URL of the theme's script (text size, read aloud, print).
+    pub script: String,
     /// A `serve` preview: drafts, scheduled and party items carry banners.
     pub preview: bool,
 }
@@ -154,6 +160,13 @@ pub struct ItemView<'a> {
     pub photographer: Option<&'a str>,
     /// In a preview only: why the public site would not show this item.
     pub preview_notes: Vec<PreviewNote>,
+    /// Absolute URL of the picture to share the page with: its cover, else
+    /// the site's share image.
+    pub share_image: Option<String>,
+    /// URL of the page's QR code (notices and 公示, for printing).
+    pub qr: Option<String>,
+    /// Whether the content has highlighted code (it then needs highlight.css).
+    pub has_code: bool,
 }
 
 /// A preview banner: 草稿, 未到发布时间, 党内…
@@ -193,6 +206,23 @@ fn preview_notes(site: &Site, item: &Item) -> Vec<PreviewNote> {
         }),
     }
     notes
+}
+
+/// An absolute URL for a root-relative one (`/base/news/a/cover.png`).
+fn absolute(site: &Site, url: &str) -> String {
+    if crate::site::links::is_external(url) {
+        return url.to_string();
+    }
+    let rest = url
+        .strip_prefix(site.config.base_path.as_str())
+        .unwrap_or(url.trim_start_matches('/'));
+    site.permalink(rest)
+}
+
+/// Whether the item gets a printable QR code: notices and 公示, which are
+/// posted on bulletin boards.
+pub fn has_qr(item: &Item) -> bool {
+    matches!(item.entry.kind, Kind::Notice | Kind::Disclosure) && !item.withdrawn
 }
 
 pub fn level_label(level: frontmatter::Level) -> &'static str {
@@ -296,6 +326,21 @@ impl<'a> ItemView<'a> {
             } else {
                 Vec::new()
             },
+            share_image: item
+                .cover
+                .as_ref()
+                .filter(|_| with_content)
+                .map(|c| absolute(site, &c.url))
+                .or_else(|| {
+                    let l = site.config.share_image.as_ref()?;
+                    Some(if crate::site::links::is_external(l) {
+                        l.clone()
+                    } else {
+                        site.permalink(l.trim_start_matches('/'))
+                    })
+                }),
+            qr: (with_content && has_qr(item)).then(|| site.url(&format!("{}qr.svg", item.path))),
+            has_code: with_content && item.html.contains("<pre class=\"code\""),
         }
     }
 }
@@ -452,6 +497,13 @@ pub fn site_view(site: &Site) -> SiteView<'_> {
                 site.url(l.trim_start_matches('/'))
             }
         }),
+        share_image: c.share_image.as_ref().map(|l| {
+            if crate::site::links::is_external(l) {
+                l.clone()
+            } else {
+                site.permalink(l.trim_start_matches('/'))
+            }
+        }),
         footer: &c.footer,
         nav,
         scope: match site.gate.scope {
@@ -460,7 +512,9 @@ pub fn site_view(site: &Site) -> SiteView<'_> {
             frontmatter::Scope::Unit => "unit",
         },
         scope_label: site.gate.scope.label(),
-        stylesheets: vec![site.url("style.css"), site.url("highlight.css")],
+        stylesheets: vec![site.url("style.css")],
+        highlight_css: site.url("highlight.css"),
+        script: site.url("site.js"),
         preview: site.gate.preview,
     }
 }

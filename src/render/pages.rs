@@ -293,6 +293,7 @@ impl<'a> Renderer<'a> {
         let s = self.site;
         let page = |path: String, template: &str, mut ctx: Context| {
             ctx.insert("feeds", &self.feeds_for(&["", &path]));
+            ctx.insert("permalink", &s.permalink(&path));
             let html = self.render(template, &ctx)?;
             Ok(vec![OutputFile::page(
                 format!("{path}index.html"),
@@ -451,12 +452,20 @@ impl<'a> Renderer<'a> {
             .updated
             .or(item.entry.date)
             .map(|d| d.to_rfc3339());
-        Ok(vec![OutputFile::page(
+        let mut files = vec![OutputFile::page(
             format!("{}index.html", item.path),
             html,
             lastmod,
             Some(item.entry.path.clone()),
-        )])
+        )];
+        if context::has_qr(item) {
+            files.push(OutputFile::other(
+                format!("{}qr.svg", item.path),
+                Data::Bytes(qr_svg(&s.permalink(&item.path)).into_bytes()),
+                Some(item.entry.path.clone()),
+            ));
+        }
+        Ok(files)
     }
 
     fn paginator(&self, base: &str, list: &[usize], per: usize, n: usize) -> Paginator<'_> {
@@ -535,6 +544,7 @@ impl<'a> Renderer<'a> {
             }
         };
         ctx.insert("paginator", &self.paginator(&base, list, per, n));
+        ctx.insert("permalink", &s.permalink(&page_path(&base, n)));
         ctx.insert("feeds", &self.feeds_for(&["", &base]));
         let html = self.render(template, &ctx)?;
         Ok(vec![OutputFile::page(
@@ -623,7 +633,20 @@ impl<'a> Renderer<'a> {
         ctx.insert("news", &views(of(Kind::News), 6));
         ctx.insert("disclosures", &views(of(Kind::Disclosure), 5));
         ctx.insert("courses", &self.course_views(false));
+        ctx.insert("required_lessons", &self.required_lessons(6));
         ctx
+    }
+
+    /// Required lessons of every course, in course order, at most `n`.
+    fn required_lessons(&self, n: usize) -> Vec<&tera::Value> {
+        let s = self.site;
+        s.courses
+            .iter()
+            .flat_map(|c| c.lessons.iter())
+            .filter(|&&i| s.items[i].entry.meta.required)
+            .take(n)
+            .map(|&i| self.view(i))
+            .collect()
     }
 
     fn course_views(&self, with_lessons: bool) -> Vec<CourseView<'_>> {
@@ -676,14 +699,7 @@ impl<'a> Renderer<'a> {
             ),
         );
         ctx.insert("courses", &self.course_views(true));
-        let required: Vec<&tera::Value> = s
-            .courses
-            .iter()
-            .flat_map(|c| c.lessons.iter())
-            .filter(|&&i| s.items[i].entry.meta.required)
-            .map(|&i| self.view(i))
-            .collect();
-        ctx.insert("required_lessons", &required);
+        ctx.insert("required_lessons", &self.required_lessons(usize::MAX));
         ctx
     }
 
@@ -727,6 +743,23 @@ impl<'a> Renderer<'a> {
             }
         }
         out
+    }
+}
+
+/// A QR code of `url` as SVG, for the printed notice: black on white, with
+/// its quiet zone, scaled by the page.
+pub fn qr_svg(url: &str) -> String {
+    match qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(200, 200)
+            .dark_color(qrcode::render::svg::Color("#000000"))
+            .light_color(qrcode::render::svg::Color("#ffffff"))
+            .build(),
+        // Only a URL longer than a QR code can hold; print without one.
+        Err(_) => {
+            String::from("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\" height=\"1\"/>")
+        }
     }
 }
 

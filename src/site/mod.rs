@@ -785,8 +785,13 @@ fn file_ref(
         (Asset::Bundle(rel), Some(b)) => b.dir.join(rel),
         (Asset::Bundle(rel), None) | (Asset::Loose(rel), _) => rel.clone(),
     };
-    let size = std::fs::metadata(root.join(src)).map_or(0, |m| m.len());
-    let file = FileRef::local(format!("{base_path}{}", encode_path(&out)), &out, size);
+    let full = root.join(src);
+    let size = std::fs::metadata(&full).map_or(0, |m| m.len());
+    let mut file = FileRef::local(format!("{base_path}{}", encode_path(&out)), &out, size);
+    if let Ok(dim) = imagesize::size(&full) {
+        file.width = Some(dim.width);
+        file.height = Some(dim.height);
+    }
     Ok((file, asset))
 }
 

@@ -55,6 +55,10 @@ pub struct FileRef {
     /// Human-readable size, e.g. `12.3 KB`; empty when unknown.
     pub size_label: String,
     pub external: bool,
+    /// Pixel size of an image, read at build time (so pages reserve its
+    /// space before it loads).
+    pub width: Option<usize>,
+    pub height: Option<usize>,
 }
 
 /// `532 B`, `12.3 KB`, `4.0 MB`.
@@ -82,6 +86,8 @@ impl FileRef {
             size,
             size_label: size_label(size),
             external: false,
+            width: None,
+            height: None,
         }
     }
 
@@ -95,6 +101,8 @@ impl FileRef {
             size: 0,
             size_label: String::new(),
             external: true,
+            width: None,
+            height: None,
         }
     }
 }
