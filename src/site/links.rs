@@ -193,6 +193,22 @@ pub struct BodyLinks<'a> {
 }
 
 impl LinkResolver for BodyLinks<'_> {
+    fn image_size(&self, dest: &str) -> Option<(usize, usize)> {
+        if dest.is_empty() || dest.starts_with('/') || is_external(dest) {
+            return None;
+        }
+        let path = dest.split(['#', '?']).next()?;
+        let src = match (
+            resolve_asset(self.root, self.dir, self.bundle, path).ok()?,
+            self.bundle,
+        ) {
+            (Asset::Bundle(rel), Some(b)) => b.dir.join(rel),
+            (Asset::Bundle(rel), None) | (Asset::Loose(rel), _) => rel,
+        };
+        let d = imagesize::size(self.root.join(src)).ok()?;
+        Some((d.width, d.height))
+    }
+
     fn resolve(&self, dest: &str, is_image: bool) -> LinkTarget {
         if dest.is_empty() || dest.starts_with('#') || is_external(dest) {
             return LinkTarget::Keep;

@@ -10,3 +10,4 @@ mod output;
 mod serve;
 mod snapshots;
 mod support;
+mod theme;
