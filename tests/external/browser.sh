@@ -40,7 +40,7 @@ cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WOR
 trap cleanup EXIT
 
 cargo build --release -q --bin dangjian
-target/release/dangjian build --now "2026-11-21T12:00:00+08:00" --out "$WORK/site" >/dev/null
+"${CARGO_TARGET_DIR:-target}/release/dangjian" build --now "2026-11-21T12:00:00+08:00" --out "$WORK/site" >/dev/null
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 python3 -m http.server "$PORT" --bind 127.0.0.1 --directory "$WORK/site" >/dev/null 2>&1 &
 SERVER_PID=$!
