@@ -208,6 +208,16 @@ fn preview_notes(site: &Site, item: &Item) -> Vec<PreviewNote> {
     notes
 }
 
+/// The absolute URL of `share_image:` from site.yaml, if set.
+fn site_share_image(site: &Site) -> Option<String> {
+    let l = site.config.share_image.as_ref()?;
+    Some(if crate::site::links::is_external(l) {
+        l.clone()
+    } else {
+        site.permalink(l.trim_start_matches('/'))
+    })
+}
+
 /// An absolute URL for a root-relative one (`/base/news/a/cover.png`).
 fn absolute(site: &Site, url: &str) -> String {
     if crate::site::links::is_external(url) {
@@ -331,14 +341,7 @@ impl<'a> ItemView<'a> {
                 .as_ref()
                 .filter(|_| with_content)
                 .map(|c| absolute(site, &c.url))
-                .or_else(|| {
-                    let l = site.config.share_image.as_ref()?;
-                    Some(if crate::site::links::is_external(l) {
-                        l.clone()
-                    } else {
-                        site.permalink(l.trim_start_matches('/'))
-                    })
-                }),
+                .or_else(|| site_share_image(site)),
             qr: (with_content && has_qr(item)).then(|| site.url(&format!("{}qr.svg", item.path))),
             has_code: with_content && item.html.contains("<pre class=\"code\""),
         }
@@ -497,13 +500,7 @@ pub fn site_view(site: &Site) -> SiteView<'_> {
                 site.url(l.trim_start_matches('/'))
             }
         }),
-        share_image: c.share_image.as_ref().map(|l| {
-            if crate::site::links::is_external(l) {
-                l.clone()
-            } else {
-                site.permalink(l.trim_start_matches('/'))
-            }
-        }),
+        share_image: site_share_image(site),
         footer: &c.footer,
         nav,
         scope: match site.gate.scope {

@@ -158,6 +158,15 @@ impl World {
     }
 }
 
+/// What the sections are made from: each `_index.md`'s path, YAML and body.
+fn section_inputs(content: &Content) -> Vec<(PathBuf, String, String)> {
+    content
+        .sections
+        .iter()
+        .map(|s| (s.path.clone(), s.yaml.clone(), s.body.clone()))
+        .collect()
+}
+
 impl ModelCache {
     /// Hands back the model of the last build, for the next one to patch.
     pub fn keep(&mut self, site: Site) {
@@ -179,15 +188,10 @@ impl ModelCache {
     ) -> Option<Site> {
         let mut site = self.site.take()?;
         let last = self.last.as_ref()?;
-        let sections: Vec<(PathBuf, String, String)> = content
-            .sections
-            .iter()
-            .map(|s| (s.path.clone(), s.yaml.clone(), s.body.clone()))
-            .collect();
         let same = setting == last.setting
-            && format!("{:?}", site.gate) == format!("{gate:?}")
+            && site.gate == gate
             && content.entries.len() == last.entries.len()
-            && sections == last.sections
+            && section_inputs(content) == last.sections
             && content.courses == last.courses
             && content.loose_files == last.loose_files;
         if !same {
@@ -245,7 +249,6 @@ impl ModelCache {
         if let Some(last) = self.last.as_mut() {
             last.entries = content.entries.clone();
         }
-        site.config = config.clone();
         Some(site)
     }
 
@@ -290,11 +293,7 @@ impl Site {
         }
         cache.last = None;
         let last_entries = content.entries.clone();
-        let last_sections: Vec<(PathBuf, String, String)> = content
-            .sections
-            .iter()
-            .map(|s| (s.path.clone(), s.yaml.clone(), s.body.clone()))
-            .collect();
+        let last_sections = section_inputs(&content);
         let mut diags = Vec::new();
         let paths: Vec<String> = content
             .entries
