@@ -4,11 +4,12 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use chrono_tz::Tz;
+use marked_yaml::Node;
+use marked_yaml::types::MarkedMappingNode;
 use serde::{Deserialize, Serialize};
-use serde_yaml::{Mapping, Value};
 
-use crate::diagnostic::{Diagnostic, unknown_name_hint, yaml_message};
-use crate::yaml;
+use crate::diagnostic::{Diagnostic, unknown_name_hint};
+use crate::yaml::{self, Doc};
 
 /// The name of the configuration file at the site root.
 pub const CONFIG_FILE: &str = "site.yaml";
@@ -185,32 +186,43 @@ impl Config {
     /// Reads and validates `site.yaml` under `root`.
     pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
         let path = root.join(CONFIG_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            vec![
-                Diagnostic::error(CONFIG_FILE, format!("无法读取配置文件（{e}）"))
-                    .hint("请在站点根目录放置 site.yaml，或用 --root 指定站点目录"),
-            ]
+        let bytes = std::fs::read(&path).map_err(|e| {
+            let d = if e.kind() == std::io::ErrorKind::NotFound {
+                let dir = if root.as_os_str().is_empty() || root == Path::new(".") {
+                    "当前目录".to_string()
+                } else {
+                    format!("“{}”", root.display())
+                };
+                Diagnostic::error(CONFIG_FILE, format!("{dir}没有 site.yaml"))
+                    .hint("运行 dangjian init 创建一个新站点，或用 --root 指定站点目录")
+            } else {
+                Diagnostic::error(
+                    CONFIG_FILE,
+                    format!("无法读取配置文件：{}", crate::diagnostic::io_reason(&e)),
+                )
+            };
+            vec![d]
         })?;
+        let text = crate::diagnostic::utf8_text(CONFIG_FILE, bytes).map_err(|d| vec![d])?;
         Config::parse(&text)
     }
 
     /// Parses and validates the text of `site.yaml`.
     pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         let err = |msg: String| Diagnostic::error(CONFIG_FILE, msg);
-        let value: Value = serde_yaml::from_str(text)
-            .map_err(|e| vec![err(yaml_message(&e)).at_line(yaml::error_line(&e))])?;
-        let Value::Mapping(map) = &value else {
-            return Err(vec![err("配置文件应是 “键: 值” 的形式".into())]);
+        let yaml_err = |e: yaml::YamlError| {
+            let mut d = err(e.message.clone()).at_line(e.line);
+            d.field = e.path.clone();
+            d.hint = e.hint.clone();
+            vec![d]
         };
-        let mut diags = check_keys(map, text);
+        let doc = yaml::parse(text).map_err(yaml_err)?;
+        let mut diags = check_keys(doc.root());
         if !diags.is_empty() {
             return Err(diags);
         }
-        let raw: RawConfig = serde_yaml::from_value(value.clone()).map_err(|e| {
-            let line = first_line_of_error(&e, text);
-            vec![err(yaml_message(&e)).at_line(line)]
-        })?;
-        let line_of = |key: &str| yaml::key_line(text, key, 1);
+        let raw: RawConfig = doc.deserialize().map_err(yaml_err)?;
+        let line_of = |key: &str| doc.line_of(key);
         let missing =
             |key: &str, hint: &str| err("缺少必填项".into()).field(key).hint(hint.to_string());
         let title = raw.title.filter(|t| !t.trim().is_empty());
@@ -256,7 +268,7 @@ impl Config {
             diags.push(
                 err("订阅条数必须大于 0".into())
                     .field("feeds.limit")
-                    .at_line(line_of("limit")),
+                    .at_line(line_of("feeds.limit")),
             );
         }
         if raw.reading_speed == 0 {
@@ -271,7 +283,7 @@ impl Config {
             name: title.clone().unwrap_or_default(),
             children: Vec::new(),
         });
-        check_org(&organization, text, &mut diags);
+        check_org(&doc, &mut diags);
         if !diags.is_empty() {
             return Err(diags);
         }
@@ -304,21 +316,10 @@ impl Config {
     }
 }
 
-fn first_line_of_error(err: &serde_yaml::Error, text: &str) -> Option<usize> {
-    // Errors from `from_value` carry no location; find the field named in the path.
-    yaml::error_line(err).or_else(|| {
-        let raw = err.to_string();
-        let path = raw.split_once(": ").map(|(p, _)| p)?;
-        let last = path.rsplit('.').next()?;
-        let key = last.split('[').next()?;
-        yaml::key_line(text, key, 1)
-    })
-}
-
-fn check_keys(map: &Mapping, text: &str) -> Vec<Diagnostic> {
+fn check_keys(map: &MarkedMappingNode) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    let mut report = |map: &Mapping, known: &[&str], prefix: &str| {
-        for u in yaml::unknown_keys(map, known, text, 1) {
+    let mut report = |map: &MarkedMappingNode, known: &[&str], prefix: &str| {
+        for u in Doc::unknown_keys(map, known) {
             diags.push(
                 Diagnostic::error(CONFIG_FILE, "未知配置项")
                     .field(format!("{prefix}{}", u.key))
@@ -328,63 +329,73 @@ fn check_keys(map: &Mapping, text: &str) -> Vec<Diagnostic> {
         }
     };
     report(map, ROOT_KEYS, "");
-    let sub = |key: &str| match map.get(key) {
-        Some(Value::Mapping(m)) => Some(m),
-        _ => None,
-    };
-    if let Some(m) = sub("footer") {
-        report(m, FOOTER_KEYS, "footer.");
-    }
-    if let Some(m) = sub("disclosure") {
-        report(m, DISCLOSURE_KEYS, "disclosure.");
-    }
-    if let Some(m) = sub("markdown") {
-        report(m, MARKDOWN_KEYS, "markdown.");
-    }
-    if let Some(m) = sub("feeds") {
-        report(m, FEEDS_KEYS, "feeds.");
-    }
-    let mut stack: Vec<&Mapping> = sub("organization").into_iter().collect();
-    while let Some(node) = stack.pop() {
-        report(node, ORG_KEYS, "organization.");
-        if let Some(Value::Sequence(children)) = node.get("children") {
-            stack.extend(children.iter().filter_map(Value::as_mapping));
+    let sub = |key: &str| map.get_node(key).and_then(Node::as_mapping);
+    for (key, known) in [
+        ("footer", FOOTER_KEYS),
+        ("disclosure", DISCLOSURE_KEYS),
+        ("markdown", MARKDOWN_KEYS),
+        ("feeds", FEEDS_KEYS),
+    ] {
+        if let Some(m) = sub(key) {
+            report(m, known, &format!("{key}."));
         }
+    }
+    for node in org_nodes(map) {
+        report(node, ORG_KEYS, "organization.");
     }
     diags
 }
 
-fn check_org(root: &OrgNode, text: &str, diags: &mut Vec<Diagnostic>) {
-    let mut seen = BTreeSet::new();
-    let mut stack = vec![root];
+/// Every mapping of the organization tree as written, depth first.
+fn org_nodes(root: &MarkedMappingNode) -> Vec<&MarkedMappingNode> {
+    let mut out = Vec::new();
+    let mut stack: Vec<&MarkedMappingNode> = root
+        .get_node("organization")
+        .and_then(Node::as_mapping)
+        .into_iter()
+        .collect();
     while let Some(node) = stack.pop() {
-        let line = yaml::key_line(text, &format!("id: {}", node.id), 1).or_else(|| {
-            text.lines()
-                .position(|l| l.contains(&node.id))
-                .map(|i| i + 1)
-        });
-        let valid = !node.id.is_empty()
-            && node
-                .id
+        out.push(node);
+        if let Some(children) = node.get_node("children").and_then(Node::as_sequence) {
+            stack.extend(children.iter().rev().filter_map(Node::as_mapping));
+        }
+    }
+    out
+}
+
+/// Checks every organization id where it is written: usable in URLs, unique.
+fn check_org(doc: &Doc, diags: &mut Vec<Diagnostic>) {
+    let mut seen = BTreeSet::new();
+    for node in org_nodes(doc.root()) {
+        let Some((key, value)) = node.iter().find(|(k, _)| k.as_str() == "id") else {
+            continue;
+        };
+        let id = value.as_scalar().map(|s| s.as_str()).unwrap_or("");
+        let line = value
+            .span()
+            .start()
+            .or(key.span().start())
+            .map(|m| m.line());
+        let valid = !id.is_empty()
+            && id
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
         if !valid {
             diags.push(
-                Diagnostic::error(CONFIG_FILE, format!("组织编号 “{}” 不可用", node.id))
+                Diagnostic::error(CONFIG_FILE, format!("组织编号 “{id}” 不可用"))
                     .field("organization.id")
                     .at_line(line)
                     .hint("编号用于网址，只能包含小写字母、数字、- 和 _，例如 dongcun"),
             );
         }
-        if !seen.insert(node.id.as_str()) {
+        if !seen.insert(id) {
             diags.push(
-                Diagnostic::error(CONFIG_FILE, format!("组织编号 “{}” 重复", node.id))
+                Diagnostic::error(CONFIG_FILE, format!("组织编号 “{id}” 重复"))
                     .field("organization.id")
                     .at_line(line)
                     .hint("每个党组织的编号必须唯一"),
             );
         }
-        stack.extend(node.children.iter());
     }
 }
 

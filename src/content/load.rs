@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
-use super::frontmatter::{self, scalar_text};
+use super::frontmatter;
 use super::{
     Bundle, CONTENT_DIR, Content, Entry, Kind, SectionKey, SectionSource, category_key, slug,
 };
@@ -398,19 +398,13 @@ fn bundle_assets(dir: &Path, bundle_dirs: &BTreeSet<PathBuf>, assets: &[PathBuf]
 }
 
 fn read(root: &Path, rel: &Path) -> Result<String, Vec<Diagnostic>> {
-    let bytes = std::fs::read(root.join(rel))
-        .map_err(|e| vec![Diagnostic::error(rel, format!("无法读取文件（{e}）"))])?;
-    String::from_utf8(bytes).map_err(|e| {
-        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count();
-        vec![
-            Diagnostic::error(rel, "文件不是 UTF-8 编码")
-                .line(line)
-                .hint("用编辑器把文件另存为 UTF-8 编码（不要用 GBK）"),
-        ]
-    })
+    let bytes = std::fs::read(root.join(rel)).map_err(|e| {
+        vec![Diagnostic::error(
+            rel,
+            format!("无法读取文件：{}", crate::diagnostic::io_reason(&e)),
+        )]
+    })?;
+    crate::diagnostic::utf8_text(rel, bytes).map_err(|d| vec![d])
 }
 
 fn parse_source(
@@ -457,6 +451,41 @@ fn parse_source(
     }
 }
 
+/// Where a field named in a diagnostic is written in the front matter.
+fn field_path(field: &str) -> &str {
+    match field {
+        "start" => "period.start",
+        "end" => "period.end",
+        "held_at" => "meeting.held_at",
+        "expected" => "meeting.expected",
+        "present" => "meeting.present",
+        other => other,
+    }
+}
+
+/// How many entries a list field may have: beyond these, one file could
+/// make a build write hundreds of megabytes (each tag and alias is a page).
+const LIST_LIMITS: &[(&str, usize)] = &[
+    ("tags", 30),
+    ("aliases", 20),
+    ("attachments", 100),
+    ("persons", 2000),
+    ("quiz", 100),
+    ("objectives", 50),
+];
+
+fn list_len(meta: &frontmatter::FrontMatter, field: &str) -> usize {
+    match field {
+        "tags" => meta.tags.len(),
+        "aliases" => meta.aliases.len(),
+        "attachments" => meta.attachments.len(),
+        "persons" => meta.persons.len(),
+        "quiz" => meta.quiz.len(),
+        "objectives" => meta.objectives.len(),
+        _ => 0,
+    }
+}
+
 fn build_entry(
     path: PathBuf,
     kind: Kind,
@@ -468,42 +497,53 @@ fn build_entry(
     let mut diags = Vec::new();
     let err = |field: &str, msg: String, hint: &str| {
         Diagnostic::error(&path, msg)
-            .at_line(p.field_line(field).or(Some(p.yaml_line)))
+            .at_line(p.field_line(field_path(field)).or(Some(p.yaml_line)))
             .field(field)
             .hint(hint.to_string())
     };
     let meta = p.meta.clone();
+    for &(field, max) in LIST_LIMITS {
+        let n = list_len(&meta, field);
+        if n > max {
+            diags.push(err(
+                field,
+                format!("{field} 写了 {n} 项，最多 {max} 项"),
+                "请精简；确有需要时拆成几篇",
+            ));
+        }
+    }
     let title = meta.title.clone().unwrap_or_default().trim().to_string();
     if title.is_empty() {
         diags.push(err("title", "缺少标题".into(), "加上一行 title: 文章标题"));
     }
-    let mut date_field = |field: &str, value: &Option<serde_yaml::Value>| {
-        let v = value.as_ref()?;
+    let mut date_field = |field: &str, at: &str, value: Option<&String>| {
+        let v = value?;
         let parse = if matches!(field, "end" | "expires") {
             time::parse_end
         } else {
             time::parse
         };
-        let parsed = scalar_text(v).and_then(|s| parse(&s, tz));
+        let parsed = parse(v, tz);
         if parsed.is_none() {
-            let shown = scalar_text(v).unwrap_or_else(|| format!("{v:?}"));
-            diags.push(err(
-                field,
-                format!("无法识别的日期 “{shown}”"),
-                "写成 2026-11-20、2026-11-20 09:30 或 2026-11-20T09:30:00+08:00",
-            ));
+            let (msg, hint) = time::explain_bad_date(v);
+            diags.push(
+                Diagnostic::error(&path, msg)
+                    .at_line(p.field_line(at).or(Some(p.yaml_line)))
+                    .field(field)
+                    .hint(hint),
+            );
         }
         parsed
     };
-    let date = date_field("date", &meta.date);
-    let updated = date_field("updated", &meta.updated);
-    let expires = date_field("expires", &meta.expires);
+    let date = date_field("date", "date", meta.date.as_ref());
+    let updated = date_field("updated", "updated", meta.updated.as_ref());
+    let expires = date_field("expires", "expires", meta.expires.as_ref());
     let period = meta.period.as_ref().and_then(|per| {
-        let start = date_field("start", &Some(per.start.clone()))?;
-        Some((start, date_field("end", &per.end)))
+        let start = date_field("start", "period.start", Some(&per.start))?;
+        Some((start, date_field("end", "period.end", per.end.as_ref())))
     });
     if let Some(held) = meta.meeting.as_ref().and_then(|m| m.held_at.as_ref()) {
-        date_field("held_at", &Some(held.clone()));
+        date_field("held_at", "meeting.held_at", Some(held));
     }
     if let Some((start, Some(end))) = period
         && end < start

@@ -132,13 +132,15 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The file line where `field:` is written, if it is.
-    pub fn field_line(&self, field: &str) -> Option<usize> {
-        crate::yaml::key_line(&self.yaml, field, 1).map(|l| l + self.yaml_line - 1)
+    /// The file line where the field at `path` (`cover`,
+    /// `attachments[1].path`) is written, if it is.
+    pub fn field_line(&self, path: &str) -> Option<usize> {
+        frontmatter::field_line(&self.yaml, self.yaml_line, path)
     }
 
-    /// An error about this entry's `field`, located at its line (or at the
-    /// front matter's first line when the field is not written).
+    /// An error about this entry's field at `field` (a path such as
+    /// `attachments[1].path` points at that entry), located at its line (or
+    /// at the front matter's first line when the field is not written).
     pub fn error(&self, field: &str, message: impl Into<String>) -> Diagnostic {
         Diagnostic::error(&self.path, message)
             .line(self.field_line(field).unwrap_or(1))

@@ -866,7 +866,7 @@ fn make_sections(
                     }
                     Err(e) => {
                         let (msg, hint) = e.message(cover);
-                        let line = crate::yaml::key_line(&s.yaml, "cover", 1).map(|l| l + 1);
+                        let line = crate::content::frontmatter::field_line(&s.yaml, 2, "cover");
                         diags.push(
                             Diagnostic::error(&s.path, msg)
                                 .at_line(line)
