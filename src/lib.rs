@@ -9,6 +9,8 @@
 pub mod build;
 pub mod cli;
 pub mod config;
+#[macro_use]
+mod console;
 pub mod content;
 pub mod diagnostic;
 pub mod markdown;

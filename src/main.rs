@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use dangjian::cli::{Cli, Command};
 use dangjian::render::Progress;
-use dangjian::{BuildError, Diagnostic};
+use dangjian::{BuildError, Diagnostic, errln, outln};
 
 /// Progress on a terminal; hidden when stdout is not one.
 struct Bar(ProgressBar);
@@ -48,7 +48,7 @@ impl Progress for Bar {
 
 fn print_diagnostics(diags: &[Diagnostic]) {
     for d in diags {
-        eprintln!("{d}");
+        errln!("{d}");
     }
 }
 
@@ -101,7 +101,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            eprintln!("{}", usage_error(&e));
+            errln!("{}", usage_error(&e));
             return ExitCode::from(2);
         }
     };
@@ -111,7 +111,7 @@ fn main() -> ExitCode {
             match dangjian::build(&opts, &Bar::new()) {
                 Ok(r) => {
                     let s = r.stats;
-                    println!(
+                    outln!(
                         "构建完成：发布 {} 篇内容，写入 {} 个文件，用时 {:.2} 秒 → {}",
                         s.published,
                         r.files,
@@ -119,7 +119,7 @@ fn main() -> ExitCode {
                         r.out.display()
                     );
                     if s.drafts + s.embargoed + s.out_of_scope > 0 {
-                        println!(
+                        outln!(
                             "未发布：草稿 {} 篇，未到发布时间 {} 篇，不在本次发布范围 {} 篇（以 {} 为准）",
                             s.drafts,
                             s.embargoed,
@@ -128,51 +128,51 @@ fn main() -> ExitCode {
                         );
                     }
                     for (path, reason) in &r.pii_allowed {
-                        println!("个人信息放行：{}（理由：{reason}）", path.display());
+                        outln!("个人信息放行：{}（理由：{reason}）", path.display());
                     }
                     match r.next_change {
-                        Some(c) => println!(
+                        Some(c) => outln!(
                             "下次需要重新构建：{}（{}），见 build.json",
                             c.at.format("%Y-%m-%d %H:%M"),
                             c.kind.label()
                         ),
-                        None => println!("在内容变化之前无需重新构建"),
+                        None => outln!("在内容变化之前无需重新构建"),
                     }
                     if args.verbose {
                         for (stage, t) in &r.timings {
-                            println!("  {stage}：{:.1} 毫秒", t.as_secs_f64() * 1000.0);
+                            outln!("  {stage}：{:.1} 毫秒", t.as_secs_f64() * 1000.0);
                         }
                     }
                     ExitCode::SUCCESS
                 }
                 Err(BuildError::Content(diags)) => {
                     print_diagnostics(&diags);
-                    eprintln!("{}", BuildError::Content(diags));
+                    errln!("{}", BuildError::Content(diags));
                     ExitCode::FAILURE
                 }
                 Err(e) => {
-                    eprintln!("错误：{e}");
+                    errln!("错误：{e}");
                     ExitCode::FAILURE
                 }
             }
         }
         Command::New(args) => match dangjian::scaffold::create(&args.request()) {
             Ok(path) => {
-                println!("已创建 {}（草稿）", path.display());
-                println!(
+                outln!("已创建 {}（草稿）", path.display());
+                outln!(
                     "写完后把 draft: true 改为 false，再运行 dangjian build 发布；边写边预览可用 dangjian serve"
                 );
                 ExitCode::SUCCESS
             }
             Err(d) => {
-                eprintln!("{d}");
+                errln!("{d}");
                 ExitCode::FAILURE
             }
         },
         Command::Serve(args) => match dangjian::serve::run(args.options()) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
-                eprintln!("错误：{message}");
+                errln!("错误：{message}");
                 ExitCode::FAILURE
             }
         },
@@ -185,15 +185,15 @@ fn main() -> ExitCode {
                     Err(e) => vec![Diagnostic::error(args.site.root.clone(), e.to_string())],
                 };
             if args.json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&diags).unwrap_or_default()
                 );
             } else if diags.is_empty() {
-                println!("检查通过：没有发现问题");
+                outln!("检查通过：没有发现问题");
             } else {
                 print_diagnostics(&diags);
-                eprintln!("共发现 {} 个问题", diags.len());
+                errln!("共发现 {} 个问题", diags.len());
             }
             if diags.iter().any(Diagnostic::is_error) {
                 ExitCode::FAILURE

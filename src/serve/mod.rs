@@ -120,13 +120,13 @@ pub fn run(opts: ServeOptions) -> Result<(), String> {
     };
     let base_url = format!("http://{}/", SocketAddr::new(host, port));
     let mut engine = Engine::new(build_options(&opts, base_url.clone()));
-    eprintln!("正在生成预览……");
+    errln!("正在生成预览……");
     let first = engine.rebuild(&[]);
     let (tx, _) = broadcast::channel(64);
     let (stop_tx, stop_rx) = tokio_watch::channel(false);
     let errors = match &first {
         Ok(u) => {
-            eprintln!(
+            errln!(
                 "已生成 {} 个文件，用时 {} 毫秒",
                 u.changed.len(),
                 u.took.as_millis()
@@ -145,24 +145,24 @@ pub fn run(opts: ServeOptions) -> Result<(), String> {
         shutdown: stop_rx,
         follow: opts.follow,
     });
-    eprintln!("预览地址：http://127.0.0.1:{port}/");
+    errln!("预览地址：http://127.0.0.1:{port}/");
     if port != opts.port {
-        eprintln!("（端口 {} 已被占用，改用 {port}）", opts.port);
+        errln!("（端口 {} 已被占用，改用 {port}）", opts.port);
     }
     if public {
-        eprintln!("注意：预览已对局域网开放，同一网络中的任何人都能看到草稿和党内内容。");
+        errln!("注意：预览已对局域网开放，同一网络中的任何人都能看到草稿和党内内容。");
         match lan {
             Some(ip) => {
                 let url = format!("http://{}/", SocketAddr::new(ip, port));
-                eprintln!("手机预览：{url}（用手机扫描下面的二维码）");
+                errln!("手机预览：{url}（用手机扫描下面的二维码）");
                 if let Some(qr) = terminal_qr(&url) {
-                    eprintln!("{qr}");
+                    errln!("{qr}");
                 }
             }
-            None => eprintln!("未找到本机的局域网地址；请用本机 IP 和端口 {port} 访问"),
+            None => errln!("未找到本机的局域网地址；请用本机 IP 和端口 {port} 访问"),
         }
     }
-    eprintln!("草稿、定时发布和党内内容在预览中可见，并带有提示条。按 Ctrl-C 停止。");
+    errln!("草稿、定时发布和党内内容在预览中可见，并带有提示条。按 Ctrl-C 停止。");
     let root = opts.root.clone();
     let watcher_shared = Arc::clone(&shared);
     let mut watcher =
@@ -190,17 +190,17 @@ pub fn run(opts: ServeOptions) -> Result<(), String> {
     // Open event streams end with the shutdown signal; do not wait on stragglers.
     runtime.shutdown_timeout(Duration::from_millis(200));
     served?;
-    eprintln!("\n预览已停止。");
+    errln!("\n预览已停止。");
     Ok(())
 }
 
 fn report_errors(diags: &[Diagnostic]) {
-    eprintln!(
+    errln!(
         "发现 {} 个问题，预览继续显示上一次成功生成的版本：",
         diags.len()
     );
     for d in diags {
-        eprintln!("{d}");
+        errln!("{d}");
     }
 }
 
@@ -227,7 +227,7 @@ fn apply(shared: &Shared, touched: &[PathBuf], result: Result<Update, Vec<Diagno
         Ok(u) => {
             errors.clear();
             let names: Vec<String> = touched.iter().map(|p| p.display().to_string()).collect();
-            eprintln!(
+            errln!(
                 "{}：更新 {} 个文件（渲染 {} 页，沿用 {} 页），用时 {} 毫秒",
                 names.join("、"),
                 u.changed.len() + u.removed.len(),
@@ -237,7 +237,7 @@ fn apply(shared: &Shared, touched: &[PathBuf], result: Result<Update, Vec<Diagno
             );
             if std::env::var_os("DANGJIAN_TIMINGS").is_some() {
                 for (stage, d) in &u.timings {
-                    eprintln!("  {stage}: {} 毫秒", d.as_millis());
+                    errln!("  {stage}: {} 毫秒", d.as_millis());
                 }
             }
             update_message(&u)

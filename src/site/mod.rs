@@ -655,8 +655,9 @@ fn make_item(
         .attachments
         .clone()
         .iter()
-        .filter_map(|a| {
-            file("attachments", &a.path).map(|f| FileRef {
+        .enumerate()
+        .filter_map(|(i, a)| {
+            file(&format!("attachments[{i}].path"), &a.path).map(|f| FileRef {
                 title: a.title.clone().unwrap_or_else(|| f.name.clone()),
                 ..f
             })

@@ -4,6 +4,7 @@ mod errors;
 mod feeds;
 mod gate;
 mod happy;
+mod hardening;
 mod incremental;
 mod new;
 mod output;
