@@ -28,6 +28,8 @@ pub struct BuildOptions {
     pub future: bool,
     /// A `serve` preview: banners on items the public would not see.
     pub preview: bool,
+    /// A `check`: report what any build of any scope would refuse.
+    pub check: bool,
     pub base_url: Option<String>,
 }
 
@@ -41,6 +43,7 @@ impl BuildOptions {
             drafts: false,
             future: false,
             preview: false,
+            check: false,
             base_url: None,
         }
     }
@@ -146,6 +149,7 @@ pub fn prepare_cached(
         drafts: opts.drafts,
         future: opts.future,
         preview: opts.preview,
+        check: opts.check,
     };
     let md = Markdown::new(!config.markdown.unsafe_html, config.markdown.highlight);
     let site = Site::build_cached(&opts.root, config, content, gate, &md, &mut caches.model);

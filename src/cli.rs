@@ -207,17 +207,22 @@ impl BuildArgs {
             drafts: self.drafts,
             future: self.future,
             preview: false,
+            check: false,
             base_url: self.base_url.clone(),
         }
     }
 }
 
 impl CheckArgs {
-    /// `check` looks at everything an intranet build with drafts would publish.
+    /// `check` looks at everything any build would publish, now or later
+    /// (drafts, scheduled and 党内/本单位 items), held to what a public
+    /// build would refuse.
     pub fn options(&self) -> BuildOptions {
         BuildOptions {
             scope: Scope::Unit,
             drafts: true,
+            future: true,
+            check: true,
             now: self.now.clone(),
             ..BuildOptions::new(self.site.root.clone())
         }

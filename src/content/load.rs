@@ -12,7 +12,8 @@ use walkdir::WalkDir;
 
 use super::frontmatter;
 use super::{
-    Bundle, CONTENT_DIR, Content, Entry, Kind, SectionKey, SectionSource, category_key, slug,
+    Bundle, CONTENT_DIR, Content, Entry, FileIndex, FileInfo, Kind, SectionKey, SectionSource,
+    category_key, is_image, slug,
 };
 use crate::diagnostic::{Diagnostic, unknown_name_hint};
 use crate::time;
@@ -57,6 +58,8 @@ pub struct ParseCache {
     trusted: bool,
     /// The files found by the last walk, if the last load finished.
     walked: Option<Vec<PathBuf>>,
+    /// What the last load recorded of each non-Markdown file.
+    index: FileIndex,
 }
 
 struct CachedParse {
@@ -155,8 +158,10 @@ pub fn load_cached(root: &Path, tz: Tz, cache: &mut ParseCache) -> (Content, Vec
         .collect();
     let mut sources = Vec::new();
     let mut assets: Vec<PathBuf> = Vec::new();
+    let mut markdown = BTreeSet::new();
     for rel in files {
         if rel.extension().is_some_and(|e| e == "md") {
+            markdown.insert(rel.clone());
             match classify(&rel, &bundle_dirs) {
                 Ok(s) => sources.push(s),
                 Err(d) => diags.push(d),
@@ -180,6 +185,8 @@ pub fn load_cached(root: &Path, tz: Tz, cache: &mut ParseCache) -> (Content, Vec
             );
         }
     }
+    assets.sort();
+    let files_index = index_files(root, &assets, cache, fast);
     let tz_name = tz.name();
     let shared: &ParseCache = cache;
     // (file, stamp, other inputs, result, whether parsed now)
@@ -232,6 +239,8 @@ pub fn load_cached(root: &Path, tz: Tz, cache: &mut ParseCache) -> (Content, Vec
     let parsed = parsed.into_iter().map(|(_, _, _, r, _)| r);
     let mut content = Content {
         courses,
+        files: files_index,
+        markdown,
         ..Content::default()
     };
     for p in parsed {
@@ -246,6 +255,51 @@ pub fn load_cached(root: &Path, tz: Tz, cache: &mut ParseCache) -> (Content, Vec
         .filter(|a| !bundle_dirs.iter().any(|b| a.starts_with(b)))
         .collect();
     (content, diags)
+}
+
+/// Size, time and (for images) pixel size of every non-Markdown file. A
+/// file is looked at again only when the cache cannot vouch for it: on a
+/// trusted fast path only the files reported as changed, otherwise every
+/// file's metadata, with image headers read again only when size or time
+/// changed.
+fn index_files(root: &Path, assets: &[PathBuf], cache: &mut ParseCache, fast: bool) -> FileIndex {
+    let look = |rel: &PathBuf, old: Option<&FileInfo>| -> Option<FileInfo> {
+        let meta = std::fs::symlink_metadata(root.join(rel)).ok()?;
+        if !meta.is_file() {
+            return None;
+        }
+        let (size, modified) = (meta.len(), meta.modified().ok());
+        let image = match old {
+            Some(o) if o.size == size && o.modified == modified => o.image,
+            _ if is_image(rel) => imagesize::size(root.join(rel))
+                .ok()
+                .map(|d| (d.width, d.height)),
+            _ => None,
+        };
+        Some(FileInfo {
+            size,
+            modified,
+            image,
+        })
+    };
+    let index: FileIndex = if fast {
+        let mut index = cache.index.clone();
+        for rel in &cache.changed {
+            match assets.binary_search(rel).ok().and_then(|_| look(rel, None)) {
+                Some(info) => index.insert(rel.clone(), info),
+                None => index.remove(rel),
+            };
+        }
+        index
+    } else {
+        let old = &cache.index;
+        assets
+            .par_iter()
+            .filter_map(|rel| look(rel, old.get(rel)).map(|info| (rel.clone(), info)))
+            .collect()
+    };
+    cache.index = index.clone();
+    index
 }
 
 fn walk(root: &Path, content_dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {

@@ -168,6 +168,32 @@ pub struct SectionSource {
     pub body_line: usize,
 }
 
+/// What the walk recorded of a file that is not Markdown: enough for the
+/// model to decide everything without touching the disk again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FileInfo {
+    pub size: u64,
+    pub modified: Option<std::time::SystemTime>,
+    /// Pixel size, for raster and vector images whose header could be read.
+    pub image: Option<(usize, usize)>,
+}
+
+/// Every file under `content/` that a page may use (not Markdown, not
+/// hidden or an editor's temporary file, not a symbolic link), by path
+/// relative to the site root. A path not in here does not exist for the
+/// model, whatever the disk says.
+pub type FileIndex = std::collections::BTreeMap<PathBuf, FileInfo>;
+
+/// Whether a file name is one of the image types whose size pages show.
+pub fn is_image(path: &std::path::Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        matches!(
+            e.to_ascii_lowercase().as_str(),
+            "png" | "jpg" | "jpeg" | "gif" | "webp" | "svg" | "bmp" | "avif"
+        )
+    })
+}
+
 /// Everything found under `content/`.
 #[derive(Debug, Default)]
 pub struct Content {
@@ -178,4 +204,8 @@ pub struct Content {
     pub courses: Vec<String>,
     /// Files under `content/` that belong to no bundle, relative to the root.
     pub loose_files: Vec<PathBuf>,
+    /// Every non-Markdown file under `content/` with its size and time.
+    pub files: FileIndex,
+    /// Every Markdown source under `content/` (sources are never output).
+    pub markdown: std::collections::BTreeSet<PathBuf>,
 }

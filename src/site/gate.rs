@@ -23,6 +23,9 @@ pub struct Gate {
     pub future: bool,
     /// A preview (`serve`): pages say which items the public would not see.
     pub preview: bool,
+    /// A `check`: every public item, drafts and scheduled ones included,
+    /// is held to what a public build would refuse.
+    pub check: bool,
 }
 
 /// Why an entry is or is not published.
@@ -191,6 +194,7 @@ mod tests {
             drafts: false,
             future: false,
             preview: false,
+            check: false,
         };
         let party = Gate {
             scope: Scope::Party,

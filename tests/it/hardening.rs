@@ -167,3 +167,254 @@ fn i19_18_quiz_answer_must_be_an_option() {
     let e = site.build_err();
     assert_has(&e, &["content/lessons/course-a/q.md 第 8 行", "answer"]);
 }
+
+// 4. A link or image to an unpublished item's source copied the whole `.md`.
+#[test]
+fn i19_04_links_to_sources_never_publish_them() {
+    let site = TestSite::basic();
+    site.write(
+        "content/news/leak.md",
+        &news(
+            "链接源文件",
+            "",
+            "[甲](../notices/secret-draft.md/) [乙](../notices/secret-draft%2Emd) [丙](../notices/meeting.md)",
+        ),
+    );
+    site.build_ok();
+    let out = all_output(&site);
+    assert!(!out.contains("DRAFT-BODY-MARKER"));
+    assert!(!out.contains("draft-item-slug"));
+    assert!(
+        TestSite::tree(&site.out())
+            .keys()
+            .all(|p| !p.ends_with(".md")),
+        "a Markdown source was published"
+    );
+    let page = site.read("news/leak/index.html");
+    assert!(page.contains("甲") && page.contains("乙") && !page.contains("secret-draft"));
+    for (field, body) in [
+        ("cover: ../notices/secret-draft.md\n", "正文"),
+        (
+            "attachments:\n  - path: ../notices/secret-draft.md\n",
+            "正文",
+        ),
+        ("", "![图](../notices/secret-draft.md)"),
+    ] {
+        let site = TestSite::basic();
+        site.write("content/notices/leak.md", &news("附件源文件", field, body));
+        let e = site.build_err();
+        assert_has(&e, &["content/notices/leak.md", "Markdown 源文件"]);
+    }
+}
+
+// 5. A draft bundle's file linked from a public item was published; a
+//    withdrawn 公示's bundle file stayed online after the period.
+#[test]
+fn i19_05_bundle_files_follow_their_owners_gate() {
+    let site = TestSite::basic();
+    site.write(
+        "content/news/2026-11-10-secret/index.md",
+        "---\ntitle: 秘密草稿\ndate: 2026-11-01\ndraft: true\n---\n正文\n",
+    );
+    site.write(
+        "content/news/2026-11-10-secret/photo.txt",
+        "BUNDLE-SECRET-MARKER",
+    );
+    site.write(
+        "content/disclosure/2026-10-old/index.md",
+        "---\ntitle: 已结束的公示\ndate: 2026-10-01\ncategory: membership\nafter_period: withdraw\nperiod:\n  start: 2026-10-01\n  end: 2026-10-08\n---\n名单见附件\n",
+    );
+    site.write(
+        "content/disclosure/2026-10-old/list.txt",
+        "WITHDRAWN-LIST-MARKER",
+    );
+    site.write(
+        "content/news/linker.md",
+        &news(
+            "链接他人文件",
+            "",
+            "[照片](2026-11-10-secret/photo.txt) [名单](../disclosure/2026-10-old/list.txt) [走访](bundle-visit/photo.png)",
+        ),
+    );
+    site.build_ok();
+    let out = all_output(&site);
+    assert!(!out.contains("BUNDLE-SECRET-MARKER"));
+    assert!(!out.contains("WITHDRAWN-LIST-MARKER"));
+    assert!(!out.contains("2026-11-10-secret"));
+    // A published owner's file is linked where that owner publishes it.
+    let page = site.read("news/linker/index.html");
+    assert!(
+        page.contains("href=\"/news/bundle-visit/photo.png\""),
+        "{page}"
+    );
+    // Named in front matter, an unpublished owner's file is an error.
+    site.write(
+        "content/news/linker.md",
+        &news(
+            "链接他人文件",
+            "cover: 2026-11-10-secret/photo.txt\n",
+            "正文",
+        ),
+    );
+    assert_has(
+        &site.build_err(),
+        &["content/news/linker.md 第 4 行", "未发布的内容"],
+    );
+}
+
+// 6. A course whose lessons are all party-scope or drafts was still public.
+#[test]
+fn i19_06_a_course_without_published_lessons_is_not_published() {
+    let site = TestSite::basic();
+    site.write(
+        "content/lessons/course-b/_index.md",
+        "---\ntitle: 内部课程 COURSE-TITLE-MARKER\ndescription: COURSE-DESC-MARKER\n---\nCOURSE-INTRO-MARKER\n",
+    );
+    site.write(
+        "content/lessons/course-b/a.md",
+        "---\ntitle: 党内课\ndate: 2026-11-01\norder: 1\nscope: party\n---\n正文\n",
+    );
+    site.write(
+        "content/lessons/course-b/b.md",
+        "---\ntitle: 草稿课\ndate: 2026-11-01\norder: 2\ndraft: true\n---\n正文\n",
+    );
+    site.write(
+        "content/news/to-course.md",
+        &news("课程链接", "", "[课程](../lessons/course-b/_index.md)"),
+    );
+    site.build_ok();
+    let out = all_output(&site);
+    for marker in [
+        "COURSE-TITLE-MARKER",
+        "COURSE-DESC-MARKER",
+        "COURSE-INTRO-MARKER",
+        "course-b",
+    ] {
+        assert!(!out.contains(marker), "{marker} leaked");
+    }
+    site.build(&["--scope", "party"]).success();
+    assert!(
+        site.read("lessons/course-b/index.html")
+            .contains("COURSE-TITLE-MARKER")
+    );
+}
+
+// 7. `check` passed what `build` refuses; errors of scheduled items waited
+//    for the embargo to lift.
+#[test]
+fn i19_07_check_reports_what_any_build_would_refuse() {
+    let site = TestSite::basic();
+    site.write(
+        "content/news/pii-draft.md",
+        &news("草稿含电话", "draft: true\n", "联系电话 13812345678"),
+    );
+    let out = site
+        .run("check", &["--now", crate::support::NOW])
+        .failure()
+        .get_output()
+        .clone();
+    let e = String::from_utf8(out.stderr).unwrap();
+    assert_has(&e, &["content/news/pii-draft.md 第 6 行", "手机号码"]);
+
+    let site = TestSite::basic();
+    site.write(
+        "content/notices/later.md",
+        "---\ntitle: 定时通知\ndate: 2027-01-01\nattachments:\n  - path: nope.pdf\n---\n[坏链接](nope.md)\n",
+    );
+    for e in [
+        site.build_err(),
+        String::from_utf8(
+            site.run("check", &["--now", crate::support::NOW])
+                .failure()
+                .get_output()
+                .stderr
+                .clone(),
+        )
+        .unwrap(),
+    ] {
+        assert_has(
+            &e,
+            &[
+                "content/notices/later.md 第 5 行",
+                "nope.pdf",
+                "第 7 行",
+                "nope.md",
+            ],
+        );
+    }
+}
+
+// 8. The PII guard missed common forms and section pages.
+#[test]
+fn i19_08_personal_data_in_any_form_or_place_is_refused() {
+    for (i, body) in [
+        "138 1234 5678",
+        "138-1234-5678",
+        "１３８１２３４５６７８",
+        "6222 0212 3456 7890 128",
+        "Tel13812345678",
+        "&#49;3812345678",
+        "138**1234**5678",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let site = TestSite::basic();
+        site.write(
+            "content/news/pii.md",
+            &news("电话", "", &format!("联系：{body}")),
+        );
+        let e = site.build_err();
+        assert!(
+            e.contains("content/news/pii.md") && e.contains("未打码"),
+            "{i} {body}: {e}"
+        );
+    }
+    let site = TestSite::basic();
+    site.write("content/news/plus.md", &news("电话", "", "+8613912345678"));
+    assert_has(&site.build_err(), &["未打码的手机号码"]);
+    let site = TestSite::basic();
+    site.write(
+        "content/_index.md",
+        "---\ntitle: 首页\n---\n联系 13812345678\n",
+    );
+    site.write(
+        "content/news/_index.md",
+        "---\ntitle: 动态\ndescription: 投稿电话 13912345678\n---\n",
+    );
+    let e = site.build_err();
+    assert_has(
+        &e,
+        &[
+            "content/_index.md 第 4 行",
+            "content/news/_index.md 第 3 行",
+        ],
+    );
+}
+
+// 9. A symlinked folder with a name the walker ignores escaped content/.
+#[cfg(unix)]
+#[test]
+fn i19_09_symlinks_cannot_reach_outside_the_site() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("passwd"), "OUTSIDE-SECRET-MARKER").unwrap();
+    let site = TestSite::basic();
+    for name in [".d", "r~", "x.bak", "#x"] {
+        std::os::unix::fs::symlink(outside.path(), site.root().join("content/news").join(name))
+            .unwrap();
+        site.write(
+            "content/news/esc.md",
+            &news(
+                "逃逸",
+                "",
+                &format!("[x]({}/passwd)", name.replace('#', "%23")),
+            ),
+        );
+        let e = site.build_err();
+        assert_has(&e, &["content/news/esc.md", "找不到文件"]);
+        std::fs::remove_file(site.root().join("content/news").join(name)).unwrap();
+    }
+    site.remove("content/news/esc.md");
+    site.build_ok();
+    assert!(!all_output(&site).contains("OUTSIDE-SECRET-MARKER"));
+}
