@@ -1,6 +1,6 @@
 //! One build, start to end: load → model → render → write.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant as Clock};
 
 use crate::config::Config;
@@ -191,8 +191,10 @@ fn finish(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
 /// Builds the site and replaces the output folder when everything succeeded.
 pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport, BuildError> {
     let start = Clock::now();
-    let out = opts.out_dir();
-    check_out_dir(&opts.root, &out).map_err(|d| BuildError::Content(vec![d]))?;
+    // Resolved once (links and `..` followed on what exists): the path
+    // checked is the path replaced.
+    let out = crate::output::real_path(&opts.out_dir());
+    crate::output::check_out_dir(&opts.root, &out).map_err(|d| BuildError::Content(vec![d]))?;
     let Prepared {
         site,
         theme,
@@ -216,23 +218,4 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport
         timings,
         total: start.elapsed(),
     })
-}
-
-/// Refuses output folders whose replacement would destroy the site itself.
-fn check_out_dir(root: &Path, out: &Path) -> Result<(), Diagnostic> {
-    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let (root, out) = (abs(root), abs(out));
-    let protected = ["content", "themes", "static", "site.yaml", "src", ".git"];
-    let bad = root.starts_with(&out) || protected.iter().any(|p| out.starts_with(root.join(p)));
-    if bad {
-        return Err(Diagnostic::error(
-            "--out",
-            format!(
-                "不能把网站输出到 “{}”：这会覆盖站点自身的文件",
-                out.display()
-            ),
-        )
-        .hint("输出到单独的文件夹，例如站点根目录下的 output/"));
-    }
-    Ok(())
 }

@@ -257,6 +257,14 @@ impl Config {
             );
             chrono_tz::Asia::Shanghai
         });
+        if !crate::content::slug::is_valid(&raw.theme) {
+            diags.push(
+                err(format!("主题名 “{}” 不可用", raw.theme))
+                    .field("theme")
+                    .at_line(line_of("theme"))
+                    .hint("主题名是 themes/ 中的文件夹名，只能包含小写字母、数字、- 和 _"),
+            );
+        }
         if raw.pagination == 0 {
             diags.push(
                 err("每页条数必须大于 0".into())
@@ -399,25 +407,46 @@ fn check_org(doc: &Doc, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Splits a base URL into its normalized form and its path.
+/// Splits a base URL into its normalized form (the `url` crate's, so every
+/// URL made from it later is valid) and its path.
 fn normalize_base_url(url: &str) -> Result<(String, String), String> {
-    let url = url.trim();
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| format!("网址 “{url}” 不是以 http:// 或 https:// 开头的完整网址"))?;
-    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    if host.is_empty() || host.contains(char::is_whitespace) || path.contains(['?', '#']) {
-        return Err(format!("网址 “{url}” 格式不正确"));
+    let text = url.trim();
+    if !(text.starts_with("https://") || text.starts_with("http://")) {
+        return Err(format!(
+            "网址 “{text}” 不是以 http:// 或 https:// 开头的完整网址"
+        ));
     }
-    let path = path.trim_end_matches('/');
+    let parsed = url::Url::parse(text).map_err(|e| {
+        let why = match e {
+            url::ParseError::EmptyHost => "缺少域名",
+            url::ParseError::InvalidPort => "端口号无效",
+            url::ParseError::InvalidIpv4Address | url::ParseError::InvalidIpv6Address => {
+                "IP 地址无效"
+            }
+            url::ParseError::IdnaError | url::ParseError::InvalidDomainCharacter => {
+                "域名中有不能使用的字符"
+            }
+            _ => "格式不正确",
+        };
+        format!("网址 “{text}” {why}")
+    })?;
+    if parsed.host_str().is_none_or(str::is_empty) || parsed.cannot_be_a_base() {
+        return Err(format!("网址 “{text}” 缺少域名"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!("网址 “{text}” 不能带 ? 或 # 部分"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(format!("网址 “{text}” 不能包含用户名或密码"));
+    }
+    let path = parsed.path().trim_end_matches('/');
     let base_path = if path.is_empty() {
         "/".to_string()
     } else {
-        format!("/{path}/")
+        format!("{path}/")
     };
-    let scheme = &url[..url.len() - rest.len()];
-    Ok((format!("{scheme}{host}{base_path}"), base_path))
+    let origin = parsed.origin().ascii_serialization();
+    Ok((format!("{origin}{base_path}"), base_path))
 }
 
 impl OrgNode {
@@ -471,6 +500,23 @@ mod tests {
         let diags = Config::parse(&text).unwrap_err();
         assert_eq!(diags[0].field.as_deref(), Some("footer.icpp"));
         assert_eq!(diags[0].line, Some(4));
+    }
+
+    #[test]
+    fn base_urls_are_checked_where_written() {
+        for bad in [
+            "https://example.org:99999/",
+            "https://exa%mple.org/",
+            "http://[::1/",
+            "https://user@/x/",
+            "https://example.org/?a=1",
+        ] {
+            let diags = Config::parse(&format!("title: a\nbase_url: \"{bad}\"\n")).unwrap_err();
+            assert_eq!(diags[0].field.as_deref(), Some("base_url"), "{bad}");
+            assert_eq!(diags[0].line, Some(2), "{bad}");
+        }
+        let c = Config::parse("title: a\nbase_url: https://Example.org/a b\n").unwrap();
+        assert_eq!(c.base_url, "https://example.org/a%20b/");
     }
 
     #[test]

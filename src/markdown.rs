@@ -447,7 +447,7 @@ impl<'r, 'a> Renderer<'r, 'a> {
                 if h.contains(MORE_MARKER) {
                     self.more_found = true;
                 }
-                if !h.trim().starts_with("<!--") {
+                if !is_plain_comment(h) {
                     self.out.had_raw_html = true;
                 }
                 self.emit(event, out);
@@ -557,6 +557,15 @@ pub fn count_words(text: &str, cjk: &mut usize, words: &mut usize) {
     }
 }
 
+/// Whether raw HTML is one comment and nothing else (`<!-- more -->`),
+/// which needs no sanitizing; anything after a comment does.
+fn is_plain_comment(html: &str) -> bool {
+    let h = html.trim();
+    h.strip_prefix("<!--")
+        .and_then(|r| r.strip_suffix("-->"))
+        .is_some_and(|inner| !inner.contains("--") && !inner.contains('>') && !inner.contains('<'))
+}
+
 /// A notice's opening line (“各村党支部：”) says who it is for, not what it
 /// says, so it is no summary.
 fn is_salutation(p: &str) -> bool {
@@ -652,6 +661,18 @@ mod tests {
         assert!(r.html.contains("<b>粗</b>"));
         let (r, _) = Markdown::new(false, true).render("<span onclick=\"x\">a</span>", 1, &NoLinks);
         assert!(r.html.contains("onclick"));
+    }
+
+    #[test]
+    fn a_comment_does_not_skip_the_sanitizer() {
+        let (r, _) = md("<!-- x --><script>alert(1)</script><img src=x onerror=alert(2)>\n");
+        assert!(
+            !r.html.contains("<script") && !r.html.contains("onerror"),
+            "{}",
+            r.html
+        );
+        let (r, _) = md("甲\n\n<!-- more -->\n\n乙\n");
+        assert!(r.html.contains("<!-- more -->"));
     }
 
     #[test]

@@ -31,6 +31,110 @@ fn ctx<T>(r: io::Result<T>, action: &'static str, path: &Path) -> Result<T, Writ
     })
 }
 
+/// Opens `root/rel` for reading, refusing if any part of `rel` is a
+/// symbolic link: a file swapped for a link after the content walk
+/// (`photo.png -> /etc/passwd`) is not followed out of the site.
+pub fn open_inside(root: &Path, rel: &Path) -> io::Result<std::fs::File> {
+    let mut at = root.to_path_buf();
+    for c in rel.components() {
+        at.push(c);
+        if std::fs::symlink_metadata(&at)?.file_type().is_symlink() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "符号链接不会被发布",
+            ));
+        }
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(&at)
+}
+
+/// The real path of `p`: symbolic links and `..` resolved on the parts
+/// that exist, the rest appended as written.
+pub fn real_path(p: &Path) -> PathBuf {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut cur = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                cur = std::fs::canonicalize(&cur).unwrap_or(cur);
+                cur.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => {
+                cur.push(other);
+                if let Ok(real) = std::fs::canonicalize(&cur) {
+                    cur = real;
+                }
+            }
+        }
+    }
+    cur
+}
+
+/// Whether `dir` holds the output of an earlier build (its `build.json`).
+fn is_previous_output(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("build.json"))
+        .is_ok_and(|t| t.contains("\"generator\": \"dangjian\""))
+}
+
+/// Refuses output folders whose replacement would destroy something: the
+/// site itself or a folder of it (compared by real path, whatever `..` or
+/// links say), an existing file, or a folder with files that no build made.
+pub fn check_out_dir(root: &Path, out: &Path) -> Result<(), crate::diagnostic::Diagnostic> {
+    use crate::diagnostic::Diagnostic;
+    let (real_root, real_out) = (real_path(root), real_path(out));
+    let protected = [
+        "content",
+        "themes",
+        "static",
+        "site.yaml",
+        "src",
+        ".git",
+        ".dangjian-cache",
+    ];
+    let shown = out.display();
+    let refuse =
+        |msg: String, hint: &str| Err(Diagnostic::error("--out", msg).hint(hint.to_string()));
+    if real_root.starts_with(&real_out)
+        || protected
+            .iter()
+            .any(|p| real_out.starts_with(real_root.join(p)))
+    {
+        return refuse(
+            format!("不能把网站输出到 “{shown}”：这会覆盖站点自身的文件"),
+            "输出到单独的文件夹，例如站点根目录下的 output/",
+        );
+    }
+    let out = real_out.as_path();
+    match std::fs::metadata(out) {
+        Ok(m) if !m.is_dir() => refuse(
+            format!("不能把网站输出到 “{shown}”：这是一个文件，不是文件夹"),
+            "换一个文件夹名，例如 output/",
+        ),
+        Ok(_) => {
+            let empty = std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_none());
+            if empty || is_previous_output(out) {
+                Ok(())
+            } else {
+                refuse(
+                    format!(
+                        "不能把网站输出到 “{shown}”：这个文件夹里已有文件，且不是 dangjian 生成的网站（没有 build.json），覆盖会删除它们"
+                    ),
+                    "换一个空文件夹或不存在的文件夹；确定不再需要其中的文件时，先手动删除它",
+                )
+            }
+        }
+        Err(_) => Ok(()),
+    }
+}
+
 /// A staging folder beside the output folder, receiving rendered files.
 /// Dropped without [`Staging::commit`], it is removed.
 pub struct Staging {
@@ -39,20 +143,86 @@ pub struct Staging {
     root: PathBuf,
     /// Folders already created, so each is made once.
     made: Mutex<HashSet<PathBuf>>,
+    /// Held until the output is replaced: one build at a time per folder.
+    _lock: std::fs::File,
+}
+
+/// The folder that holds `out` (its staging and old copies go there).
+fn parent_of(out: &Path) -> PathBuf {
+    match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn name_of(out: &Path) -> String {
+    out.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into())
+}
+
+/// Takes the lock of the folder that holds `out`, waiting (and saying so)
+/// while another build holds it. On Unix the folder itself is locked, so
+/// no lock file is left behind.
+fn lock(parent: &Path, name: &str) -> Result<std::fs::File, WriteError> {
+    #[cfg(unix)]
+    let file = ctx(std::fs::File::open(parent), "打开文件夹", parent)?;
+    #[cfg(not(unix))]
+    let file = {
+        let path = parent.join(format!(".{name}.lock"));
+        ctx(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .truncate(false)
+                .open(&path),
+            "创建锁文件",
+            &path,
+        )?
+    };
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            errln!(
+                "另一个 dangjian 构建正在写入 “{}”，等待它完成……",
+                parent.join(name).display()
+            );
+            ctx(file.lock(), "等待文件夹锁", parent).map(|_| file)
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(WriteError {
+            action: "锁定文件夹",
+            path: parent.to_path_buf(),
+            source: e,
+        }),
+    }
+}
+
+/// Removes what earlier builds left beside the output when they were
+/// killed (staging folders) or could not delete the old output. Only
+/// called with the lock held, so none of them belongs to a live build.
+fn clean_stale(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let prefixes = [format!(".{name}.new-"), format!(".{name}.old-")];
+    for e in entries.flatten() {
+        let file_name = e.file_name().to_string_lossy().into_owned();
+        if prefixes.iter().any(|p| file_name.starts_with(p))
+            && e.file_type().is_ok_and(|t| t.is_dir())
+        {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 impl Staging {
     /// Prepares to replace `out`; copied files are read relative to `root`.
     pub fn new(out: &Path, root: &Path) -> Result<Staging, WriteError> {
-        let parent = match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let parent = parent_of(out);
         ctx(std::fs::create_dir_all(&parent), "创建文件夹", &parent)?;
-        let name = out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "output".into());
+        let name = name_of(out);
+        let lock = lock(&parent, &name)?;
+        clean_stale(&parent, &name);
         let dir = ctx(
             tempfile::Builder::new()
                 .prefix(&format!(".{name}.new-"))
@@ -66,6 +236,7 @@ impl Staging {
             out: out.to_path_buf(),
             root: root.to_path_buf(),
             made: Mutex::new(HashSet::new()),
+            _lock: lock,
         })
     }
 
@@ -93,10 +264,7 @@ impl Staging {
         let staging = self.dir.keep();
         let out = &self.out;
         let parent = staging.parent().unwrap_or(Path::new("."));
-        let name = out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = name_of(out);
         let old = parent.join(format!(".{name}.old-{}", std::process::id()));
         let had_old = out.exists();
         let fail = |e: io::Error| {
@@ -131,9 +299,14 @@ impl Sink for Staging {
         match &file.data {
             Data::Bytes(b) => ctx(std::fs::write(&dest, b), "写入", &dest),
             Data::Static(b) => ctx(std::fs::write(&dest, b), "写入", &dest),
-            Data::Copy(src) => {
-                let src = self.root.join(src);
-                ctx(std::fs::copy(&src, &dest), "复制", &src).map(|_| ())
+            Data::Copy(rel) => {
+                let src = self.root.join(rel);
+                let copy = || -> io::Result<()> {
+                    let mut from = open_inside(&self.root, rel)?;
+                    let mut to = std::fs::File::create(&dest)?;
+                    io::copy(&mut from, &mut to).map(|_| ())
+                };
+                ctx(copy(), "复制", &src)
             }
         }
     }

@@ -93,6 +93,12 @@ fn folder(root: &Path, kind: Kind, course: Option<&str>) -> Result<PathBuf, Diag
             );
         }
         (Kind::Lesson, Some(c)) => {
+            if !crate::content::slug::is_valid(c) {
+                return Err(
+                    Diagnostic::error("--course", format!("课程文件夹名 “{c}” 不可用"))
+                        .hint("课程文件夹名只能包含小写字母、数字、- 和 _，例如 ershida"),
+                );
+            }
             let dir = base.join(c);
             if !root.join(&dir).join("_index.md").is_file() {
                 let known = courses(root);

@@ -99,7 +99,7 @@ impl Theme {
             })
             .collect();
         let mut diags = Vec::new();
-        for rel in files_under(root, &theme_dir.join("templates")) {
+        for rel in files_under(root, &theme_dir.join("templates"), &mut diags) {
             let name = slash(
                 rel.strip_prefix(theme_dir.join("templates"))
                     .unwrap_or(&rel),
@@ -129,7 +129,7 @@ impl Theme {
             .map(|(name, bytes)| (name.to_string(), StaticFile::Builtin(bytes)))
             .collect();
         for dir in [theme_dir.join("static"), PathBuf::from("static")] {
-            for rel in files_under(root, &dir) {
+            for rel in files_under(root, &dir, &mut diags) {
                 let out = slash(rel.strip_prefix(&dir).unwrap_or(&rel));
                 statics.insert(out, StaticFile::Disk(rel));
             }
@@ -152,18 +152,50 @@ impl Theme {
     }
 }
 
-/// Files under `root/dir`, relative to `root`, sorted; editor files skipped.
-fn files_under(root: &Path, dir: &Path) -> Vec<PathBuf> {
-    WalkDir::new(root.join(dir))
+/// Files under `root/dir`, relative to `root`, sorted; editor files
+/// skipped. Symbolic links (the folder itself or anything in it) are
+/// refused: a `static -> /etc` link must not publish another folder.
+fn files_under(root: &Path, dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let top = root.join(dir);
+    // Every existing part of the path from the root must be a real folder.
+    let mut part = root.to_path_buf();
+    for c in dir.components() {
+        part.push(c);
+        match std::fs::symlink_metadata(&part) {
+            Ok(m) if m.file_type().is_symlink() => {
+                diags.push(
+                    Diagnostic::error(dir, "主题和静态文件夹不能是符号链接")
+                        .hint("请把文件直接复制到这个文件夹中"),
+                );
+                return out;
+            }
+            Ok(_) => {}
+            Err(_) => return out,
+        }
+    }
+    let walker = WalkDir::new(&top)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
             e.depth() == 0 || !crate::content::is_ignored(&e.file_name().to_string_lossy())
-        })
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .filter_map(|e| e.path().strip_prefix(root).ok().map(Path::to_path_buf))
-        .collect()
+        });
+    for e in walker.filter_map(Result::ok) {
+        let rel = e
+            .path()
+            .strip_prefix(root)
+            .unwrap_or(e.path())
+            .to_path_buf();
+        if e.path_is_symlink() {
+            diags.push(
+                Diagnostic::error(&rel, "主题和静态文件夹中不能使用符号链接")
+                    .hint("请把文件直接复制到这个文件夹中"),
+            );
+        } else if e.file_type().is_file() {
+            out.push(rel);
+        }
+    }
+    out
 }
 
 fn slash(p: &Path) -> String {

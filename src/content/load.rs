@@ -276,10 +276,15 @@ fn index_files(root: &Path, assets: &[PathBuf], cache: &mut ParseCache, fast: bo
                 .map(|d| (d.width, d.height)),
             _ => None,
         };
+        let active = match old {
+            Some(o) if o.size == size && o.modified == modified => o.active,
+            _ => super::is_active(rel, || std::fs::read(root.join(rel)).ok()),
+        };
         Some(FileInfo {
             size,
             modified,
             image,
+            active,
         })
     };
     let index: FileIndex = if fast {

@@ -176,6 +176,55 @@ pub struct FileInfo {
     pub modified: Option<std::time::SystemTime>,
     /// Pixel size, for raster and vector images whose header could be read.
     pub image: Option<(usize, usize)>,
+    /// Whether a browser would run it as part of the site: a web page, a
+    /// script, or an SVG with scripts or event handlers.
+    pub active: bool,
+}
+
+/// File types a browser runs with the site's rights when served from it.
+const ACTIVE_TYPES: &[&str] = &[
+    "html", "htm", "xhtml", "xht", "shtml", "mht", "mhtml", "js", "mjs", "xml", "xsl", "xslt",
+    "svgz", "swf", "php", "asp", "aspx", "jsp", "wasm",
+];
+
+/// Whether the file at `path` (its name, and for SVG its text) would run
+/// as active content on the site's origin.
+pub fn is_active(path: &std::path::Path, read: impl FnOnce() -> Option<Vec<u8>>) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    if ACTIVE_TYPES.contains(&ext.as_str()) {
+        return true;
+    }
+    if ext != "svg" {
+        return false;
+    }
+    let Some(bytes) = read() else { return true };
+    let text = String::from_utf8_lossy(&bytes).to_ascii_lowercase();
+    let handler = text
+        .split(|c: char| c.is_whitespace() || c == '/')
+        .any(|w| {
+            w.strip_prefix("on")
+                .and_then(|r| r.split_once('='))
+                .is_some_and(|(name, _)| {
+                    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphabetic())
+                })
+        });
+    handler
+        || [
+            "<script",
+            "javascript:",
+            "<foreignobject",
+            "<iframe",
+            "<embed",
+            "<object",
+            "data:text/html",
+            "<!entity",
+        ]
+        .iter()
+        .any(|p| text.contains(p))
 }
 
 /// Every file under `content/` that a page may use (not Markdown, not

@@ -342,7 +342,6 @@ pub fn render_memo(
     rest.extend(renderer.aliases(&mut diags));
     metas.extend(put_all(rest).map_err(RenderError::Write)?);
     metas.sort_by(|a, b| a.path.cmp(&b.path));
-    check_collisions(&metas, &mut diags);
     if !diags.is_empty() {
         return Err(RenderError::Content(diags));
     }
@@ -374,6 +373,12 @@ pub fn render_memo(
         new_memo.insert(map_key, (fp, map_metas));
     }
     metas.sort_by(|a, b| a.path.cmp(&b.path));
+    // Every file is known only now (robots.txt and sitemaps last): an
+    // alias or a file may not take any generated file's path.
+    check_collisions(&metas, &mut diags);
+    if !diags.is_empty() {
+        return Err(RenderError::Content(diags));
+    }
     if let Some(memo) = memo {
         memo.jobs = new_memo;
     }

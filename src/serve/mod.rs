@@ -66,14 +66,18 @@ pub fn build_options(opts: &ServeOptions, base_url: String) -> BuildOptions {
 
 /// Binds the first free port from `port` on.
 fn bind(ip: IpAddr, port: u16) -> std::io::Result<TcpListener> {
+    if port == 0 {
+        // 0 asks the system for any free port.
+        return TcpListener::bind(SocketAddr::new(ip, 0));
+    }
     let mut last = None;
-    for p in port..port.saturating_add(50) {
+    for p in port..=port.saturating_add(49) {
         match TcpListener::bind(SocketAddr::new(ip, p)) {
             Ok(l) => return Ok(l),
             Err(e) => last = Some(e),
         }
     }
-    Err(last.unwrap_or_else(|| std::io::Error::other("no port")))
+    Err(last.unwrap_or_else(|| std::io::Error::from(std::io::ErrorKind::AddrInUse)))
 }
 
 /// This machine's address on the local network, if it has one: the local
@@ -107,8 +111,10 @@ pub fn run(opts: ServeOptions) -> Result<(), String> {
     }
     let listener = bind(opts.bind, opts.port).map_err(|e| {
         format!(
-            "无法在 {}:{} 及其后的端口上启动预览：{e}",
-            opts.bind, opts.port
+            "无法在 {}:{} 及其后的端口上启动预览：{}",
+            opts.bind,
+            opts.port,
+            crate::diagnostic::io_reason(&e)
         )
     })?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
@@ -146,7 +152,7 @@ pub fn run(opts: ServeOptions) -> Result<(), String> {
         follow: opts.follow,
     });
     errln!("预览地址：http://127.0.0.1:{port}/");
-    if port != opts.port {
+    if port != opts.port && opts.port != 0 {
         errln!("（端口 {} 已被占用，改用 {port}）", opts.port);
     }
     if public {
@@ -290,8 +296,39 @@ fn overlay_html(diags: &[Diagnostic]) -> String {
 
 const LIVE_JS: &str = include_str!("live.js");
 
+/// Whether a request's `Host` names this machine by address or as
+/// localhost. Any other name is refused: a page on another site whose name
+/// was re-pointed at 127.0.0.1 (DNS rebinding) must not read the preview,
+/// which shows drafts and 党内 items.
+pub fn host_allowed(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, port)| {
+            if port.bytes().all(|b| b.is_ascii_digit()) {
+                h
+            } else {
+                host
+            }
+        }),
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost") || name.parse::<IpAddr>().is_ok()
+}
+
 /// Answers every request: GET and HEAD only, files of the site only.
 async fn handle(State(shared): State<Arc<Shared>>, req: Request<Body>) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    if host.is_some_and(|h| !host_allowed(h)) {
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "预览只接受用 localhost 或 IP 地址访问",
+        )
+            .into_response();
+    }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return (
             StatusCode::METHOD_NOT_ALLOWED,
@@ -467,7 +504,29 @@ fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::output_path;
+    use super::{host_allowed, output_path};
+
+    #[test]
+    fn only_local_names_and_addresses_are_served() {
+        for ok in [
+            "localhost:1111",
+            "127.0.0.1:1111",
+            "[::1]:1111",
+            "192.168.1.5:1111",
+            "localhost",
+            "LOCALHOST.",
+        ] {
+            assert!(host_allowed(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example:1111",
+            "evil.example",
+            "127.0.0.1.evil.example:1111",
+            "localhost.evil.example",
+        ] {
+            assert!(!host_allowed(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn request_paths_stay_inside_the_site() {

@@ -96,6 +96,15 @@ pub(super) fn make_item(
                 .hint(e.hint),
         );
     }
+    if let Some(b) = &entry.bundle {
+        for rel in &b.assets {
+            let src = b.dir.join(rel);
+            if cx.world.files.get(&src).is_some_and(|i| i.active) {
+                let (msg, hint) = PathError::Active(src.clone()).message(&links::slash_path(rel));
+                diags.push(Diagnostic::error(&src, msg).hint(hint));
+            }
+        }
+    }
     let read_urls = links.read_urls.get();
     let mut read_files = links.read_files.get() || entry.bundle.is_some();
     let mut used = links.used.into_inner();

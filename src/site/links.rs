@@ -19,6 +19,9 @@ pub enum PathError {
     Source(PathBuf),
     /// It belongs to an item that this build does not publish.
     Unpublished(PathBuf),
+    /// A browser would run it on the site: a web page, a script, or an SVG
+    /// with scripts.
+    Active(PathBuf),
 }
 
 impl PathError {
@@ -35,6 +38,10 @@ impl PathError {
             PathError::Source(p) => (
                 format!("“{written}” 是 Markdown 源文件（{}），不能作为图片或附件发布", p.display()),
                 "要链接另一篇文章，请写成链接 [标题](文章.md)，不要写成图片或附件".into(),
+            ),
+            PathError::Active(p) => (
+                format!("不能发布 “{written}”（{}）：网页、脚本或含脚本的 SVG 会在本站的网址下运行", p.display()),
+                "请改为 PDF 或图片；SVG 请删除其中的 <script> 和 on… 事件属性".into(),
             ),
             PathError::Unpublished(p) => (
                 format!("文件 “{written}” 属于未发布的内容（{}）", p.display()),
@@ -124,8 +131,10 @@ impl World<'_> {
         if self.markdown.contains(&rel) {
             return Err(PathError::Source(rel));
         }
-        if !self.files.contains_key(&rel) {
-            return Err(PathError::Missing(rel));
+        match self.files.get(&rel) {
+            None => return Err(PathError::Missing(rel)),
+            Some(info) if info.active => return Err(PathError::Active(rel)),
+            Some(_) => {}
         }
         if let Some(b) = bundle
             && let Ok(inside) = rel.strip_prefix(&b.dir)

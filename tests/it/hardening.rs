@@ -418,3 +418,271 @@ fn i19_09_symlinks_cannot_reach_outside_the_site() {
     site.build_ok();
     assert!(!all_output(&site).contains("OUTSIDE-SECRET-MARKER"));
 }
+
+// 13. Feed link rewriting was quadratic (1.9 MB with 40k links: 23 s).
+#[test]
+fn i19_13_an_article_with_many_links_builds_in_linear_time() {
+    let site = TestSite::basic();
+    let body = "[链接](https://example.org/a) 正文 ".repeat(40_000);
+    site.write("content/news/links.md", &news("很多链接", "", &body));
+    let clock = Instant::now();
+    site.build_ok();
+    // A hang guard, not a speed target: the quadratic version took minutes.
+    assert!(
+        clock.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        clock.elapsed()
+    );
+    assert!(site.read("feed.xml").contains("https://example.org/a"));
+}
+
+// 1. `--out ./output/../content` replaced content/; any non-empty folder
+//    given as --out was moved aside and deleted.
+#[test]
+fn i19_01_out_folders_are_resolved_and_foreign_folders_kept() {
+    let site = TestSite::basic();
+    for out in [
+        "./output/../content",
+        "output/../static",
+        "content/../",
+        ".",
+    ] {
+        let e = site
+            .build(&["--out", out])
+            .failure()
+            .get_output()
+            .stderr
+            .clone();
+        let e = String::from_utf8(e).unwrap();
+        assert_has(&e, &["不能把网站输出到"]);
+    }
+    assert!(site.root().join("content/news/first.md").exists());
+    let home = site.root().join("my-documents");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(home.join("报告.docx"), "重要文件").unwrap();
+    let e = site
+        .build(&["--out", home.to_str().unwrap()])
+        .failure()
+        .get_output()
+        .stderr
+        .clone();
+    assert_has(
+        &String::from_utf8(e).unwrap(),
+        &["不是 dangjian 生成的网站", "build.json"],
+    );
+    assert!(home.join("报告.docx").exists());
+    // An empty folder and a previous output may be replaced.
+    let empty = site.root().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    site.build(&["--out", empty.to_str().unwrap()]).success();
+    site.build(&["--out", empty.to_str().unwrap()]).success();
+}
+
+// 2. `--out notes.txt` (an existing file) became a folder, exit 0.
+#[test]
+fn i19_02_an_existing_file_is_no_output_folder() {
+    let site = TestSite::basic();
+    site.write("notes.txt", "笔记");
+    let e = site
+        .build(&["--out", "notes.txt"])
+        .failure()
+        .get_output()
+        .stderr
+        .clone();
+    assert_has(&String::from_utf8(e).unwrap(), &["这是一个文件"]);
+    assert_eq!(
+        std::fs::read_to_string(site.root().join("notes.txt")).unwrap(),
+        "笔记"
+    );
+}
+
+// 3. Staging folders of killed builds stayed forever; concurrent builds
+//    into one output failed with "Directory not empty".
+#[test]
+fn i19_03_stale_staging_is_cleaned_and_builds_take_turns() {
+    let site = TestSite::basic();
+    for stale in [".output.new-dead1", ".output.old-99999"] {
+        site.write(&format!("{stale}/index.html"), "旧");
+    }
+    site.build_ok();
+    let left: Vec<String> = std::fs::read_dir(site.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".output"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    let bin = assert_cmd::cargo::cargo_bin("dangjian");
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            std::process::Command::new(&bin)
+                .args(["build", "--now", crate::support::NOW, "--root"])
+                .arg(site.root())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(site.exists("index.html"));
+}
+
+// 9. `static -> /etc`, `theme: ../../elsewhere`, `new lesson --course ../..`.
+#[cfg(unix)]
+#[test]
+fn i19_09_static_theme_and_course_paths_stay_inside() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("passwd"), "OUTSIDE-SECRET-MARKER").unwrap();
+    let site = TestSite::basic();
+    std::fs::remove_dir_all(site.root().join("static")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), site.root().join("static")).unwrap();
+    assert_has(&site.build_err(), &["static", "符号链接"]);
+    std::fs::remove_file(site.root().join("static")).unwrap();
+    std::fs::create_dir_all(site.root().join("static")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("passwd"),
+        site.root().join("static/p.txt"),
+    )
+    .unwrap();
+    assert_has(&site.build_err(), &["static/p.txt", "符号链接"]);
+    std::fs::remove_file(site.root().join("static/p.txt")).unwrap();
+
+    let yaml = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    site.write("site.yaml", &format!("{yaml}theme: ../../elsewhere\n"));
+    assert_has(&site.build_err(), &["site.yaml", "theme", "不可用"]);
+    site.write("site.yaml", &yaml);
+
+    let target = site.root().join("../escape-course");
+    std::fs::create_dir_all(&target).unwrap();
+    std::fs::write(target.join("_index.md"), "---\ntitle: x\n---\n").unwrap();
+    let out = site
+        .run(
+            "new",
+            &["lesson", "逃逸", "--course", "../../../escape-course"],
+        )
+        .failure()
+        .get_output()
+        .clone();
+    assert_has(
+        &String::from_utf8(out.stderr).unwrap(),
+        &["课程文件夹名", "不可用"],
+    );
+    assert_eq!(std::fs::read_dir(&target).unwrap().count(), 1);
+    std::fs::remove_dir_all(&target).unwrap();
+}
+
+// 11. Raw HTML starting with a comment skipped the sanitizer.
+#[test]
+fn i19_11_a_leading_comment_does_not_skip_the_sanitizer() {
+    let site = TestSite::basic();
+    site.write(
+        "content/news/xss.md",
+        &news(
+            "注释",
+            "",
+            "<!-- x --><script>alert(1)</script><img src=x onerror=alert(2)>",
+        ),
+    );
+    site.build_ok();
+    for f in ["news/xss/index.html", "feed.xml", "atom.xml", "feed.json"] {
+        let text = site.read(f);
+        assert!(
+            !text.contains("alert(1)") && !text.contains("onerror"),
+            "{f}"
+        );
+    }
+}
+
+// 12. `javascript:` URLs and active files (SVG with script, .html).
+#[test]
+fn i19_12_scripts_cannot_ride_on_links_or_files() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "",
+            "[点我](javascript:alert(document.cookie))",
+            "javascript",
+        ),
+        ("", "[点我](JavaScript:alert(1))", "javascript"),
+        ("", "[点我](data:text/html;base64,PHNjcmlwdD4=)", "data"),
+        (
+            "attachments:\n  - path: \"javascript:alert(1)//x.pdf\"\n",
+            "正文",
+            "javascript",
+        ),
+        ("cover: evil.svg\n", "正文", "evil.svg"),
+        ("attachments:\n  - path: page.html\n", "正文", "page.html"),
+        ("", "[页](page.html)", "page.html"),
+    ];
+    for (i, (field, body, marker)) in cases.iter().enumerate() {
+        let site = TestSite::basic();
+        site.write(
+            "content/notices/evil.svg",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>",
+        );
+        site.write("content/notices/page.html", "<script>alert(1)</script>");
+        site.write("content/notices/x.md", &news("脚本", field, body));
+        let e = site.build_err();
+        assert!(
+            e.contains("content/notices/x.md") && e.contains(marker),
+            "case {i}: {e}"
+        );
+    }
+    for field in [
+        "audio: \"javascript:alert(1)\"\n",
+        "video: \"vbscript:x\"\n",
+    ] {
+        let site = TestSite::basic();
+        site.write(
+            "content/lessons/course-a/x.md",
+            &format!("---\ntitle: 媒体\ndate: 2026-11-01\norder: 7\n{field}---\n正文\n"),
+        );
+        assert_has(
+            &site.build_err(),
+            &["content/lessons/course-a/x.md", "不安全"],
+        );
+    }
+    // An SVG without scripts, and a bundle's active file, are judged too.
+    let site = TestSite::basic();
+    site.write(
+        "content/news/bundle-visit/run.html",
+        "<script>alert(1)</script>",
+    );
+    assert_has(&site.build_err(), &["run.html", "不能发布"]);
+    let site = TestSite::basic();
+    site.write(
+        "content/notices/ok.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"><rect/></svg>",
+    );
+    site.write(
+        "content/notices/x.md",
+        &news("图", "cover: ok.svg\n", "正文"),
+    );
+    site.build_ok();
+}
+
+// 18. Aliases overwrote /sitemap.xml and /robots.txt; /.htaccess passed.
+#[test]
+fn i19_18_aliases_cannot_take_generated_or_server_files() {
+    for alias in [
+        "/sitemap.xml",
+        "/robots.txt",
+        "/.htaccess",
+        "/feed.xml",
+        "/web.config",
+    ] {
+        let site = TestSite::basic();
+        site.write(
+            "content/news/al.md",
+            &news("别名", &format!("aliases: [\"{alias}\"]\n"), "正文"),
+        );
+        let e = site.build_err();
+        assert!(e.contains("content/news/al.md"), "{alias}: {e}");
+    }
+}
