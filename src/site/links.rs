@@ -96,8 +96,8 @@ pub fn source_dir(path: &Path) -> &Path {
 /// Lexically joins `written` onto `dir` (both relative to the root),
 /// refusing to leave `content/`.
 pub fn join_inside(dir: &Path, written: &str) -> Result<PathBuf, PathError> {
-    let mut parts: Vec<&std::ffi::OsStr> = dir.iter().collect();
-    for c in Path::new(written).components() {
+    let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
+    for c in dir.components().chain(Path::new(written).components()) {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {

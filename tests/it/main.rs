@@ -2,6 +2,7 @@
 
 mod errors;
 mod feeds;
+mod fuzz;
 mod gate;
 mod happy;
 mod hardening;
