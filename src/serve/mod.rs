@@ -91,14 +91,8 @@ fn lan_address() -> Option<IpAddr> {
 
 /// A QR code of `text` drawn with block characters for the terminal.
 pub fn terminal_qr(text: &str) -> Option<String> {
-    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
-    Some(
-        code.render::<qrcode::render::unicode::Dense1x2>()
-            .dark_color(qrcode::render::unicode::Dense1x2::Light)
-            .light_color(qrcode::render::unicode::Dense1x2::Dark)
-            .quiet_zone(true)
-            .build(),
-    )
+    let code = fast_qr::QRBuilder::new(text.as_bytes()).build().ok()?;
+    Some(code.to_str())
 }
 
 /// Runs the preview until Ctrl-C.
