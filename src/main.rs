@@ -182,7 +182,7 @@ fn main() -> ExitCode {
             }
         },
         Command::Check(args) => {
-            let sink = dangjian::render::NullSink;
+            let sink = dangjian::output::NullSink;
             let diags =
                 match dangjian::render_site(&args.options(), &dangjian::render::Quiet, &sink) {
                     Ok(_) => Vec::new(),

@@ -2,7 +2,7 @@
 //!
 //! Nothing here knows about the output folder: [`crate::output`] provides
 //! the sink that writes (into a staging folder swapped in on success), and
-//! [`MemorySink`] keeps files in memory for tests and previews.
+//! [`crate::output::MemorySink`] keeps files in memory for tests and previews.
 
 mod context;
 pub mod feeds;
@@ -11,135 +11,15 @@ mod sitemap;
 
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
-use crate::output::WriteError;
+use crate::output::{Data, FileMeta, OutputFile, Role, Sink, WriteError};
 use crate::site::Site;
 use crate::theme::{StaticFile, Theme};
 
 pub use context::page_path;
-
-/// Where an output file's bytes come from.
-#[derive(Debug, Clone)]
-pub enum Data {
-    Bytes(Vec<u8>),
-    Static(&'static [u8]),
-    /// Copy of a file, relative to the site root.
-    Copy(PathBuf),
-}
-
-/// What an output file is, for the sitemap.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Role {
-    /// An HTML page listed in the sitemap, with its last modification.
-    Page { lastmod: Option<String> },
-    /// Anything else: redirects, 404, assets, feeds, the sitemap itself.
-    Other,
-}
-
-/// One file of the built site.
-#[derive(Debug, Clone)]
-pub struct OutputFile {
-    /// Relative to the output folder, `/`-separated.
-    pub path: String,
-    pub data: Data,
-    pub role: Role,
-    /// The source this file came from, for collision errors.
-    pub source: Option<PathBuf>,
-}
-
-impl OutputFile {
-    pub fn page(
-        path: String,
-        html: String,
-        lastmod: Option<String>,
-        source: Option<PathBuf>,
-    ) -> Self {
-        OutputFile {
-            path,
-            data: Data::Bytes(html.into_bytes()),
-            role: Role::Page { lastmod },
-            source,
-        }
-    }
-
-    pub fn other(path: String, data: Data, source: Option<PathBuf>) -> Self {
-        OutputFile {
-            path,
-            data,
-            role: Role::Other,
-            source,
-        }
-    }
-
-    fn meta(&self) -> FileMeta {
-        FileMeta(std::sync::Arc::new(FileInfo {
-            path: self.path.clone(),
-            role: self.role.clone(),
-            source: self.source.clone(),
-            copy_of: match &self.data {
-                Data::Copy(p) => Some(p.clone()),
-                _ => None,
-            },
-        }))
-    }
-}
-
-/// What is remembered of a file once the sink has it (cheap to clone: the
-/// preview keeps the files of every unchanged page between rebuilds).
-#[derive(Debug, Clone)]
-pub struct FileMeta(std::sync::Arc<FileInfo>);
-
-#[derive(Debug)]
-pub struct FileInfo {
-    pub path: String,
-    pub role: Role,
-    pub source: Option<PathBuf>,
-    copy_of: Option<PathBuf>,
-}
-
-impl std::ops::Deref for FileMeta {
-    type Target = FileInfo;
-    fn deref(&self) -> &FileInfo {
-        &self.0
-    }
-}
-
-/// Receives rendered files as they are produced, from many threads.
-pub trait Sink: Sync {
-    fn put(&self, file: OutputFile) -> Result<(), WriteError>;
-}
-
-/// Keeps every file in memory (tests, previews).
-#[derive(Default)]
-pub struct MemorySink(Mutex<Vec<OutputFile>>);
-
-impl MemorySink {
-    /// The files received, sorted by path.
-    pub fn into_files(self) -> Vec<OutputFile> {
-        let mut files = self.0.into_inner().unwrap_or_else(|e| e.into_inner());
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        files
-    }
-}
-
-impl Sink for MemorySink {
-    fn put(&self, file: OutputFile) -> Result<(), WriteError> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(file);
-        Ok(())
-    }
-}
-
-/// Discards every file (`check`).
-pub struct NullSink;
-impl Sink for NullSink {
-    fn put(&self, _: OutputFile) -> Result<(), WriteError> {
-        Ok(())
-    }
-}
 
 /// Progress of rendering, reported as jobs finish.
 pub trait Progress: Sync {

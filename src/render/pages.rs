@@ -11,7 +11,7 @@ use tera::Context;
 
 use super::context::{self, DateView, ItemView, Link, ListItem, PageLink, Paginator, page_path};
 use super::feeds::{self, FeedLinks};
-use super::{Data, OutputFile};
+use crate::output::{Data, OutputFile};
 use crate::content::{Kind, category_label};
 use crate::diagnostic::Diagnostic;
 use crate::site::{Item, Site};

@@ -1,6 +1,6 @@
 //! sitemap.xml (an index past 50,000 URLs) and robots.txt.
 
-use super::{Data, FileMeta, OutputFile, Role};
+use crate::output::{Data, FileMeta, OutputFile, Role};
 use crate::content::Scope;
 use crate::site::Site;
 use crate::site::links::encode_path;

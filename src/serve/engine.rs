@@ -15,7 +15,8 @@ use std::time::{Duration, Instant as Clock, SystemTime};
 
 use crate::build::{self, BuildOptions, Caches};
 use crate::diagnostic::Diagnostic;
-use crate::render::{self, Data, Memo, MemorySink, Quiet, RenderError};
+use crate::output::{Data, MemorySink};
+use crate::render::{self, Memo, Quiet, RenderError};
 
 /// One file of the preview.
 #[derive(Debug, Clone)]

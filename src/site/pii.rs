@@ -39,7 +39,14 @@ pub struct Finding {
 /// (`Tel13812345678`).
 pub fn scan(text: &str) -> Vec<Finding> {
     let mut out = Vec::new();
+    if digit_count(text) < MIN_DIGITS {
+        return out;
+    }
     for (i, line) in text.lines().enumerate() {
+        // Most lines cannot hold a number of ours: skip them unread.
+        if digit_count(line) < MIN_DIGITS {
+            continue;
+        }
         let chars: Vec<char> = normalize(line).chars().collect();
         let mut pos = 0;
         while pos < chars.len() {
@@ -71,6 +78,25 @@ pub fn scan(text: &str) -> Vec<Finding> {
     out
 }
 
+/// The fewest digits any number of ours has (a mobile number); a digit
+/// written as a character reference (`&#49;`) still shows digits.
+const MIN_DIGITS: usize = 11;
+
+/// ASCII and full-width digits in `text`.
+fn digit_count(text: &str) -> usize {
+    let ascii = text.bytes().filter(u8::is_ascii_digit).count();
+    if ascii >= MIN_DIGITS {
+        return ascii;
+    }
+    // Full-width digits are three bytes starting 0xEF 0xBC 0x90..0x99.
+    ascii
+        + text
+            .as_bytes()
+            .windows(3)
+            .filter(|w| w[0] == 0xEF && w[1] == 0xBC && (0x90..=0x99).contains(&w[2]))
+            .count()
+}
+
 /// The text a reader sees of rendered HTML: tags gone (inline ones without
 /// a gap, so `138<b>1234</b>5678` reads as one number), entities decoded.
 pub fn visible_text(html: &str) -> String {
@@ -99,6 +125,9 @@ pub fn visible_text(html: &str) -> String {
         rest = &rest[start + len + 1..];
     }
     out.push_str(rest);
+    if !out.contains('&') {
+        return out;
+    }
     out.replace("&amp;", "&")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
@@ -322,7 +351,12 @@ pub fn guard(entry: &crate::content::Entry, html: &str) -> Vec<crate::diagnostic
     }
     let seen: std::collections::HashSet<String> =
         found.iter().map(|(_, _, f)| f.masked.clone()).collect();
-    for f in scan(&visible_text(html)) {
+    let shown = if digit_count(html) >= MIN_DIGITS {
+        scan(&visible_text(html))
+    } else {
+        Vec::new()
+    };
+    for f in shown {
         if !seen.contains(&f.masked) {
             found.push((entry.body_line, "正文（排版后）".to_string(), f));
         }

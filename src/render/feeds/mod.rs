@@ -14,7 +14,7 @@ mod formats;
 
 use formats::{atom, json, rss};
 
-use super::{Data, OutputFile};
+use crate::output::{Data, OutputFile};
 use crate::content::{Kind, category_label};
 use crate::diagnostic::Diagnostic;
 use crate::markdown::html_escape;

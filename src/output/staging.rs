@@ -1,4 +1,5 @@
-//! The only place that writes the built site to disk.
+//! The staging folder: the built site written beside the output folder
+//! and swapped in on success, and the checks that keep that safe.
 //!
 //! Files are written, as rendering produces them, into a fresh folder beside
 //! the output folder ([`Staging`]); only when the whole build succeeded does
@@ -11,25 +12,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::render::{Data, OutputFile, Sink};
-
-/// An I/O failure, naming the path it happened on.
-#[derive(Debug, thiserror::Error)]
-#[error("{action} “{path}” 失败：{source}")]
-pub struct WriteError {
-    pub action: &'static str,
-    pub path: PathBuf,
-    #[source]
-    pub source: io::Error,
-}
-
-fn ctx<T>(r: io::Result<T>, action: &'static str, path: &Path) -> Result<T, WriteError> {
-    r.map_err(|source| WriteError {
-        action,
-        path: path.to_path_buf(),
-        source,
-    })
-}
+use super::{Data, OutputFile, Sink, WriteError, ctx};
 
 /// Opens `root/rel` for reading, refusing if any part of `rel` is a
 /// symbolic link: a file swapped for a link after the content walk
