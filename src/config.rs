@@ -38,7 +38,7 @@ const MARKDOWN_KEYS: &[&str] = &["unsafe_html", "highlight"];
 const FEEDS_KEYS: &[&str] = &["limit", "full_content"];
 
 /// Validated site configuration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Hash)]
 pub struct Config {
     pub title: String,
     /// Absolute base URL, always ending in `/`.
@@ -66,7 +66,7 @@ fn serialize_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> 
     s.serialize_str(tz.name())
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, Hash)]
 #[serde(default)]
 pub struct Footer {
     pub icp: Option<String>,
@@ -74,7 +74,7 @@ pub struct Footer {
     pub contact: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, Hash)]
 #[serde(default)]
 pub struct DisclosureConfig {
     pub default_days: u32,
@@ -95,7 +95,7 @@ impl Default for DisclosureConfig {
 }
 
 /// A node of the organization tree (党组织).
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, Hash)]
 pub struct OrgNode {
     pub id: String,
     pub name: String,
@@ -103,7 +103,7 @@ pub struct OrgNode {
     pub children: Vec<OrgNode>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, Hash)]
 #[serde(default)]
 pub struct MarkdownConfig {
     /// Opt out of HTML sanitizing (trusted editors only).
@@ -122,7 +122,7 @@ impl Default for MarkdownConfig {
 }
 
 /// Feed settings (`feeds:` in site.yaml).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, Hash)]
 #[serde(default)]
 pub struct FeedsConfig {
     /// Items per feed, newest first.

@@ -66,8 +66,9 @@ pub enum StaticFile {
 /// The templates and static files of a build.
 pub struct Theme {
     pub tera: Tera,
-    /// A hash of every template's name and text.
-    pub fingerprint: u64,
+    /// For each template, a hash of its text and of every template it
+    /// extends, includes or imports: what a page rendered with it reads.
+    pub fingerprints: BTreeMap<String, u64>,
     /// Output path → source, theme files first, then the site's.
     pub statics: BTreeMap<String, StaticFile>,
 }
@@ -134,22 +135,72 @@ impl Theme {
                 statics.insert(out, StaticFile::Disk(rel));
             }
         }
-        let fingerprint = {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::hash::DefaultHasher::new();
-            templates.hash(&mut h);
-            h.finish()
-        };
+        let texts: BTreeMap<&str, &str> = templates
+            .iter()
+            .map(|(n, (_, t))| (n.as_str(), t.as_str()))
+            .collect();
+        let fingerprints = texts
+            .keys()
+            .map(|name| (name.to_string(), template_fingerprint(name, &texts)))
+            .collect();
         if diags.is_empty() {
             Ok(Theme {
                 tera,
-                fingerprint,
+                fingerprints,
                 statics,
             })
         } else {
             Err(diags)
         }
     }
+}
+
+impl Theme {
+    /// The fingerprint of a template and everything it reads.
+    pub fn template_fingerprint(&self, name: &str) -> u64 {
+        self.fingerprints.get(name).copied().unwrap_or(0)
+    }
+}
+
+/// The templates a template names in `extends`, `include` and `import` tags.
+fn template_deps(text: &str) -> Vec<&str> {
+    let mut deps = Vec::new();
+    for tag in text.split("{%").skip(1) {
+        let tag = tag.trim_start_matches('-').trim_start();
+        let Some(rest) = ["extends", "include", "import"]
+            .iter()
+            .find_map(|k| tag.strip_prefix(k))
+        else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let Some(quote) = rest.chars().next().filter(|c| matches!(c, '"' | '\'')) else {
+            continue;
+        };
+        if let Some(name) = rest[1..].split(quote).next() {
+            deps.push(name);
+        }
+    }
+    deps
+}
+
+/// A hash of `name`'s text and, recursively, of every template it reads.
+fn template_fingerprint(name: &str, texts: &BTreeMap<&str, &str>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut seen = std::collections::BTreeSet::new();
+    let mut stack = vec![name];
+    while let Some(n) = stack.pop() {
+        if seen.insert(n)
+            && let Some(text) = texts.get(n)
+        {
+            stack.extend(template_deps(text));
+        }
+    }
+    let mut h = rustc_hash::FxHasher::default();
+    for n in seen {
+        (n, texts.get(n)).hash(&mut h);
+    }
+    h.finish()
 }
 
 /// Files under `root/dir`, relative to `root`, sorted; editor files

@@ -149,7 +149,7 @@ impl Entry {
 }
 
 /// Which listing an `_index.md` describes.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SectionKey {
     Home,
     Kind(Kind),

@@ -34,13 +34,13 @@ pub struct SiteView<'a> {
     pub preview: bool,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Debug, Serialize, Clone, Hash)]
 pub struct Link {
     pub title: String,
     pub url: String,
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Clone, Serialize, Hash)]
 pub struct DateView {
     /// RFC 3339 with the site's offset.
     pub iso: String,
@@ -248,16 +248,14 @@ impl<'a> ItemView<'a> {
         let e = &item.entry;
         let m = &e.meta;
         let branch = m.branch.as_deref().and_then(|id| {
-            site.branches.iter().find(|b| b.id == id).map(|b| Link {
+            site.branch(id).map(|b| Link {
                 title: b.name.clone(),
                 url: site.url(&format!("branches/{}/", b.id)),
             })
         });
         let course = e.course.as_deref().map(|c| {
             let title = site
-                .courses
-                .iter()
-                .find(|x| x.id == c)
+                .course(c)
                 .map_or(c.to_string(), |x| x.section.title.clone());
             Link {
                 title,
@@ -285,7 +283,7 @@ impl<'a> ItemView<'a> {
                 .iter()
                 .map(|t| Link {
                     title: t.trim().to_string(),
-                    url: site.url(&format!("tags/{}/", crate::site::tag_slug(t.trim()))),
+                    url: site.url(&format!("tags/{}/", site.tag_slug(t))),
                 })
                 .collect(),
             scope: m.scope,
@@ -402,6 +400,28 @@ impl<'a> ListItem<'a> {
     }
 }
 
+/// A link with the number of items behind it.
+#[derive(Debug, Clone, Serialize, Hash)]
+pub struct CountedLink {
+    pub title: String,
+    pub url: String,
+    pub count: usize,
+}
+
+/// A branch's header on its listing: parent, children, counts by kind.
+#[derive(Debug, Clone, Serialize, Hash)]
+pub struct BranchView {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    pub parent: Option<CountedLink>,
+    pub children: Vec<CountedLink>,
+    pub counts: Vec<CountedLink>,
+    pub own_count: usize,
+    pub total_count: usize,
+    pub latest: Option<DateView>,
+}
+
 /// A page of a listing.
 #[derive(Serialize)]
 pub struct Paginator<'a> {
@@ -449,7 +469,7 @@ pub fn page_path(base: &str, n: usize) -> String {
 }
 
 /// A node of the organization tree with its counts.
-#[derive(Serialize)]
+#[derive(Debug, Clone, Serialize, Hash)]
 pub struct OrgView {
     pub id: String,
     pub name: String,
@@ -460,7 +480,7 @@ pub struct OrgView {
 }
 
 pub fn org_view(site: &Site, node: &OrgNode) -> OrgView {
-    let b = site.branches.iter().find(|b| b.id == node.id);
+    let b = site.branch(&node.id);
     OrgView {
         id: node.id.clone(),
         name: node.name.clone(),

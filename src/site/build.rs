@@ -2,7 +2,7 @@
 //! (in parallel, reusing the cache), and the listings are indexed.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -42,9 +42,8 @@ impl Site {
         md: &Markdown,
         cache: &mut ModelCache,
     ) -> Result<Site, Vec<Diagnostic>> {
-        let mut h = DefaultHasher::new();
-        format!("{config:?}").hash(&mut h);
-        gate.now.hash(&mut h);
+        let mut h = rustc_hash::FxHasher::default();
+        (&config, gate.now).hash(&mut h);
         let setting = h.finish();
         let paths: Vec<String> = content
             .entries
@@ -226,6 +225,9 @@ impl Site {
             courses: Vec::new(),
             tags: Vec::new(),
             branches: Vec::new(),
+            branch_index: Default::default(),
+            course_index: Default::default(),
+            tag_index: Default::default(),
             categories: Vec::new(),
             loose_assets,
             next_change: None,

@@ -10,7 +10,7 @@ use crate::content::{Entry, Kind, Scope};
 use crate::time::Instant;
 
 /// What a build publishes: its audience, its instant, and whether drafts count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Gate {
     /// The widest audience of the build: `Public` publishes only public items,
     /// `Party` adds party items, `Unit` adds unit items.

@@ -40,6 +40,12 @@ pub struct Site {
     pub tags: Vec<Tag>,
     /// The organization tree, depth first.
     pub branches: Vec<Branch>,
+    /// Branch id → its index in `branches`.
+    pub branch_index: rustc_hash::FxHashMap<String, usize>,
+    /// Course id → its index in `courses`.
+    pub course_index: rustc_hash::FxHashMap<String, usize>,
+    /// Tag name as written (trimmed) → its index in `tags`.
+    pub tag_index: rustc_hash::FxHashMap<String, usize>,
     /// 党务公开 categories that have items: key and items.
     pub categories: Vec<(&'static str, Vec<usize>)>,
     /// Files outside bundles used by published items: output path → source.
@@ -93,6 +99,9 @@ impl Site {
         self.courses.retain(|c| !c.lessons.is_empty());
         self.tags = model::tags(&self.items, diags);
         self.branches = model::branches(&self.config.organization, &self.items);
+        self.branch_index = self.branches.iter().enumerate().map(|(i, b)| (b.id.clone(), i)).collect();
+        self.course_index = self.courses.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
+        self.tag_index = self.tags.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
         self.categories = crate::content::CATEGORIES
             .iter()
             .filter_map(|(key, _)| {
@@ -107,6 +116,25 @@ impl Site {
                 (!list.is_empty()).then_some((*key, list))
             })
             .collect();
+    }
+
+    /// The branch with this id.
+    pub fn branch(&self, id: &str) -> Option<&Branch> {
+        self.branch_index.get(id).map(|&i| &self.branches[i])
+    }
+
+    /// The published course with this id.
+    pub fn course(&self, id: &str) -> Option<&Course> {
+        self.course_index.get(id).map(|&i| &self.courses[i])
+    }
+
+    /// The URL slug of a tag as written on an item.
+    pub fn tag_slug(&self, name: &str) -> String {
+        let name = name.trim();
+        match self.tag_index.get(name) {
+            Some(&i) => self.tags[i].slug.clone(),
+            None => tag_slug(name),
+        }
     }
 
     /// `base_path` + `path`: the root-relative URL of a site path.
