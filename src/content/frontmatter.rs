@@ -179,6 +179,13 @@ pub struct FrontMatter {
     pub after_period: AfterPeriod,
     pub persons: Vec<Person>,
     pub meeting: Option<Meeting>,
+    // disclosure data table (see content::table)
+    pub data: Option<String>,
+    pub sheet: Option<String>,
+    pub columns: std::collections::BTreeMap<String, super::table::ColumnKind>,
+    pub totals: Vec<String>,
+    pub mask: std::collections::BTreeMap<String, super::table::MaskKind>,
+    pub sort: Option<Value>,
     // lesson
     pub order: Option<u32>,
     pub duration: Option<u32>,
@@ -240,6 +247,12 @@ const DISCLOSURE_FIELDS: &[&str] = &[
     "after_period",
     "persons",
     "meeting",
+    "data",
+    "sheet",
+    "columns",
+    "totals",
+    "mask",
+    "sort",
 ];
 const LESSON_FIELDS: &[&str] = &[
     "order",

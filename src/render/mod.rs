@@ -6,8 +6,10 @@
 
 mod context;
 pub mod feeds;
+mod footer;
 mod pages;
 mod sitemap;
+mod table;
 
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;

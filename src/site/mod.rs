@@ -4,7 +4,9 @@
 pub mod gate;
 pub mod links;
 mod model;
+mod period;
 pub mod pii;
+mod tables;
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -48,6 +50,8 @@ pub struct Site {
     pub next_change: Option<NextChange>,
     /// Public items allowed to show personal data: source and the reason given.
     pub pii_allowed: Vec<(PathBuf, String)>,
+    /// Problems that do not stop the build (a 公示期 in an unscheduled year).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// URL segments that items may not take, because listings use them.
@@ -243,6 +247,7 @@ impl ModelCache {
             }
             let item = Arc::new(item);
             site.items[at] = Arc::clone(&item);
+            site.warnings.retain(|w| w.path != src);
             let made = (item, used, diags);
             self.items.insert(src, CachedItem { key, reads, made });
         }
@@ -325,6 +330,7 @@ impl Site {
             .filter_map(|(e, _)| e.date)
             .collect();
         let world = World::new(root, &content, &urls);
+        let data_files = tables::data_files(&content.entries);
         let published: Vec<(Arc<Entry>, String)> = content
             .entries
             .into_iter()
@@ -387,6 +393,7 @@ impl Site {
         for (_, _, _, made) in results {
             let (item, used, d) = made;
             diags.extend(d);
+            diags.extend(tables::check_assets(&item, &used, &data_files));
             for a in used {
                 if let Asset::Loose(src) = &a {
                     loose_assets.insert(asset_output_path(&item.path, &a), src.clone());
@@ -435,6 +442,7 @@ impl Site {
             loose_assets,
             next_change: None,
             pii_allowed,
+            warnings: Vec::new(),
             config,
             root: root.to_path_buf(),
             gate,
@@ -466,6 +474,7 @@ impl Site {
         if diags.iter().any(Diagnostic::is_error) {
             return Err(diags);
         }
+        site.warnings = diags;
         cache.last = Some(LastInputs {
             entries: last_entries,
             sections: last_sections,
@@ -595,9 +604,9 @@ fn make_item(
     let mut entry = Arc::unwrap_or_clone(entry);
     let mut diags = Vec::new();
     if let Some((start, None)) = entry.period {
-        let d = &config.disclosure;
-        let end = crate::time::add_working_days(&start, d.default_days, &d.holidays, &d.workdays);
-        entry.period = Some((start, Some(end)));
+        let (end, problem) = period::default_end(&entry, start, config);
+        entry.period = Some((start, end));
+        diags.extend(problem);
     }
     let dir = source_dir(&entry.path);
     let links = BodyLinks {
@@ -737,6 +746,7 @@ fn guard_pii(entry: &Entry) -> Vec<Diagnostic> {
                     f.masked
                 ))
         })
+        .chain(tables::guard(entry))
         .collect()
 }
 
@@ -762,6 +772,7 @@ fn withdraw(mut item: Item) -> Item {
     item.video = None;
     item.entry.meta.persons.clear();
     item.entry.meta.meeting = None;
+    item.entry.table = None;
     item.entry.meta.summary = None;
     item.withdrawn = true;
     item

@@ -355,6 +355,10 @@ fn entry(site: &Site, item: &Item) -> Result<FeedEntry, Vec<Diagnostic>> {
     if !diags.is_empty() {
         return Err(diags);
     }
+    let body = match (&e.table, site.config.feeds.full_content) {
+        (Some(t), true) => format!("{body}{}", super::table::TableView::new(e, t).html()),
+        _ => body,
+    };
     let details = details(site, item, &enclosures);
     let published = e.date.unwrap_or_default();
     let mut categories: Vec<String> = e.meta.tags.iter().map(|t| t.trim().to_string()).collect();
