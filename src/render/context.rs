@@ -329,7 +329,7 @@ impl<'a> ItemView<'a> {
                 .table
                 .as_ref()
                 .filter(|_| with_content)
-                .map(|t| TableView::new(e, t)),
+                .map(|t| TableView::page(e, t)),
             course,
             order: m.order,
             duration: m.duration,

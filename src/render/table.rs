@@ -8,16 +8,25 @@ use crate::content::table::{ColumnKind, Table, format_number};
 use crate::content::{Entry, category_label};
 use crate::markdown::html_escape;
 
-/// `page.table` in templates.
+/// `page.table` in templates: the caption, the columns and the table as
+/// HTML. The cells themselves are not handed to templates: a 50-row table
+/// is 350 cells, and passing them through Tera's context tripled the time
+/// to render such a page.
 #[derive(Serialize)]
 pub struct TableView {
     /// `党费收缴明细`: the category's name and 明细.
     pub caption: String,
     pub columns: Vec<ColumnView>,
+    #[serde(skip)]
     pub rows: Vec<Vec<CellView>>,
     /// The 合计 row (`totals:`), one cell per column.
+    #[serde(skip)]
     pub totals: Option<Vec<CellView>>,
     pub row_count: usize,
+    /// Whether there is a 合计 row.
+    pub has_totals: bool,
+    /// The whole table as the default theme shows it.
+    pub html: String,
 }
 
 #[derive(Serialize)]
@@ -29,13 +38,9 @@ pub struct ColumnView {
     pub numeric: bool,
 }
 
-#[derive(Serialize)]
 pub struct CellView {
     pub text: String,
     pub numeric: bool,
-    /// The column's name (for phones, where each row becomes a card);
-    /// empty for the 合计 cell.
-    pub label: String,
 }
 
 impl TableView {
@@ -52,7 +57,6 @@ impl TableView {
         let cell = |i: usize, text: String| CellView {
             text,
             numeric: columns[i].numeric,
-            label: columns[i].name.clone(),
         };
         let rows = t
             .rows
@@ -86,8 +90,6 @@ impl TableView {
                     format!("合计 {}", first.text)
                 };
                 first.numeric = first.numeric && t.columns[0].kind != ColumnKind::Text;
-                // On phones the row is a card: 合计 needs no column label.
-                first.label = String::new();
             }
             cells
         });
@@ -104,65 +106,106 @@ impl TableView {
             columns,
             row_count: t.rows.len(),
             rows,
+            has_totals: totals.is_some(),
             totals,
+            html: String::new(),
         }
+    }
+
+    /// The view with `html` for the item's page.
+    pub fn page(entry: &Entry, t: &Table) -> Self {
+        let mut view = Self::new(entry, t);
+        view.html = view.render(Target::Page);
+        view
     }
 
     /// The table as plain HTML for feeds: inline alignment, no classes.
-    pub fn html(&self) -> String {
-        let mut out = String::with_capacity(64 * (self.row_count + 2) * self.columns.len().max(1));
-        out.push_str("<table><caption>");
-        out.push_str(&html_escape(&self.caption));
-        out.push_str("</caption><thead><tr>");
+    pub fn feed_html(&self) -> String {
+        self.render(Target::Feed)
+    }
+
+    fn render(&self, to: Target) -> String {
+        let cells = self.columns.len().max(1) * (self.row_count + 2);
+        let mut out = String::with_capacity(96 * cells + 256);
+        let caption = html_escape(&self.caption);
+        if to == Target::Page {
+            out.push_str(&format!(
+                "<div class=\"table-wrap\" role=\"region\" aria-label=\"{caption}\" tabindex=\"0\"><table class=\"data-table\">\n"
+            ));
+        } else {
+            out.push_str("<table>");
+        }
+        out.push_str(&format!("<caption>{caption}</caption>\n<thead><tr>"));
         for c in &self.columns {
             out.push_str(&format!(
                 "<th scope=\"col\"{}>{}</th>",
-                align(c.numeric),
+                to.align(c.numeric),
                 html_escape(&c.name)
             ));
         }
-        out.push_str("</tr></thead><tbody>");
+        out.push_str("</tr></thead>\n<tbody>\n");
+        let labels: Vec<String> = self.columns.iter().map(|c| html_escape(&c.name)).collect();
         for row in &self.rows {
-            push_row(&mut out, row);
+            self.push_row(&mut out, row, &labels, to);
         }
         if self.rows.is_empty() {
             out.push_str(&format!(
-                "<tr><td colspan=\"{}\">（无数据）</td></tr>",
+                "<tr><td colspan=\"{}\">（无数据）</td></tr>\n",
                 self.columns.len()
             ));
         }
-        out.push_str("</tbody>");
+        out.push_str("</tbody>\n");
         if let Some(totals) = &self.totals {
             out.push_str("<tfoot>");
-            push_row(&mut out, totals);
-            out.push_str("</tfoot>");
+            // On phones the row is a card: 合计 needs no column label.
+            let mut labels = labels.clone();
+            if let Some(first) = labels.first_mut() {
+                first.clear();
+            }
+            self.push_row(&mut out, totals, &labels, to);
+            out.push_str("</tfoot>\n");
         }
         out.push_str("</table>");
+        if to == Target::Page {
+            out.push_str("</div>");
+        }
         out
     }
-}
 
-fn align(numeric: bool) -> &'static str {
-    if numeric {
-        " style=\"text-align:right\""
-    } else {
-        ""
+    fn push_row(&self, out: &mut String, cells: &[CellView], labels: &[String], to: Target) {
+        out.push_str("<tr>");
+        for (i, c) in cells.iter().enumerate() {
+            let (open, close) = if i == 0 {
+                ("<th scope=\"row\"", "</th>")
+            } else {
+                ("<td", "</td>")
+            };
+            out.push_str(open);
+            if to == Target::Page && !labels[i].is_empty() {
+                out.push_str(&format!(" data-label=\"{}\"", labels[i]));
+            }
+            out.push_str(to.align(c.numeric));
+            out.push('>');
+            out.push_str(&html_escape(&c.text));
+            out.push_str(close);
+        }
+        out.push_str("</tr>\n");
     }
 }
 
-fn push_row(out: &mut String, cells: &[CellView]) {
-    out.push_str("<tr>");
-    for (i, c) in cells.iter().enumerate() {
-        let (open, close) = if i == 0 {
-            ("<th scope=\"row\"", "</th>")
-        } else {
-            ("<td", "</td>")
-        };
-        out.push_str(&format!(
-            "{open}{}>{}{close}",
-            align(c.numeric),
-            html_escape(&c.text)
-        ));
+/// Where the table goes: a page (the theme's classes) or a feed (inline).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Page,
+    Feed,
+}
+
+impl Target {
+    fn align(self, numeric: bool) -> &'static str {
+        match (self, numeric) {
+            (_, false) => "",
+            (Target::Page, true) => " class=\"num\"",
+            (Target::Feed, true) => " style=\"text-align:right\"",
+        }
     }
-    out.push_str("</tr>");
 }

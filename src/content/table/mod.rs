@@ -141,8 +141,8 @@ pub fn is_data_file(path: &Path) -> bool {
         .is_some_and(|e| FORMATS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
-/// A data-like file's path with its size and modification time.
-pub type Stamp = (PathBuf, u64, Option<std::time::SystemTime>);
+/// A data-like file's path and a hash of its path, size and modification time.
+pub type Stamp = (PathBuf, u64);
 
 /// The stamps of every data-like file among `files` (relative to `root`),
 /// sorted by path: a page is parsed again when one beside it changes.
@@ -152,8 +152,9 @@ pub fn stamps(root: &Path, files: &[PathBuf]) -> Vec<Stamp> {
         .filter(|p| is_data_file(p))
         .map(|p| {
             let meta = std::fs::metadata(root.join(p)).ok();
-            let (len, time) = meta.map_or((0, None), |m| (m.len(), m.modified().ok()));
-            (p.clone(), len, time)
+            let mut h = std::hash::DefaultHasher::new();
+            (p, meta.map(|m| (m.len(), m.modified().ok()))).hash(&mut h);
+            (p.clone(), h.finish())
         })
         .collect();
     out.sort();
@@ -164,11 +165,11 @@ pub fn stamps(root: &Path, files: &[PathBuf]) -> Vec<Stamp> {
 /// in its folder and below (a contiguous run of the sorted stamps).
 pub fn hash_beside(stamps: &[Stamp], md: &Path, h: &mut impl Hasher) {
     let Some(dir) = md.parent() else { return };
-    let from = stamps.partition_point(|(p, _, _)| p.as_path() < dir);
+    let from = stamps.partition_point(|(p, _)| p.as_path() < dir);
     stamps[from..]
         .iter()
-        .take_while(|(p, _, _)| p.starts_with(dir))
-        .for_each(|s| s.hash(h));
+        .take_while(|(p, _)| p.starts_with(dir))
+        .for_each(|(_, stamp)| h.write_u64(*stamp));
 }
 
 /// Reads the data file the entry names with `data:` into `entry.table`,

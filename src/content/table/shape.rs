@@ -266,15 +266,15 @@ fn options<'e>(ctx: &Ctx<'e>, names: &[&str]) -> Result<Options<'e>, Vec<Diagnos
         }
         ok
     };
-    for name in m.columns.keys().chain(m.mask.keys()).chain(&m.totals) {
-        let field = if m.columns.contains_key(name) {
-            "columns"
-        } else if m.mask.contains_key(name) {
-            "mask"
-        } else {
-            "totals"
-        };
-        known(field, name);
+    let named = [
+        ("columns", m.columns.keys().collect::<Vec<_>>()),
+        ("mask", m.mask.keys().collect()),
+        ("totals", m.totals.iter().collect()),
+    ];
+    for (field, list) in named {
+        for name in list {
+            known(field, name);
+        }
     }
     let mut sort = Vec::new();
     for (name, desc) in sort_keys(m.sort.as_ref()).unwrap_or_else(|| {
@@ -533,4 +533,79 @@ fn totals(
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(cells: &[&str]) -> Vec<Raw> {
+        cells.iter().map(|c| Raw::Text(c.to_string())).collect()
+    }
+
+    fn kind(name: &str, cells: &[&str], numeric: bool) -> ColumnKind {
+        let raw = text(cells);
+        let refs: Vec<&Raw> = raw.iter().collect();
+        infer(name, &refs, numeric)
+    }
+
+    #[test]
+    fn infers_kinds_from_names_and_cells() {
+        assert_eq!(
+            kind("金额", &["10", "2,160.00", ""], false),
+            ColumnKind::Money
+        );
+        assert_eq!(kind("党员人数", &["48", "36"], false), ColumnKind::Number);
+        assert_eq!(kind("序号", &["1", "2"], false), ColumnKind::Text);
+        assert_eq!(kind("联系方式", &["13812341234"], false), ColumnKind::Text);
+        assert_eq!(kind("区号", &["0633"], false), ColumnKind::Text);
+        assert_eq!(
+            kind("日期", &["2026-07-01", "2026年7月2日"], false),
+            ColumnKind::Date
+        );
+        assert_eq!(kind("备注", &["10", "无"], false), ColumnKind::Text);
+        // Totalled: a number whatever its cells, so bad cells are reported.
+        assert_eq!(kind("实缴（元）", &["二十"], true), ColumnKind::Money);
+        assert_eq!(kind("空列", &["", ""], false), ColumnKind::Text);
+    }
+
+    #[test]
+    fn cells_are_typed_or_refused() {
+        let money = typed(&Raw::Text("1,024.8".into()), ColumnKind::Money, None).unwrap();
+        assert_eq!(money.display(ColumnKind::Money), "1,024.80");
+        assert_eq!(money.text, "1,024.8");
+        let err = typed(&Raw::Text("二十".into()), ColumnKind::Money, None).unwrap_err();
+        assert_eq!(err.0, "的值 “二十” 不是金额");
+        assert!(typed(&Raw::Error("#DIV/0!".into()), ColumnKind::Text, None).is_err());
+        let masked = typed(
+            &Raw::Number("13812341234".into()),
+            ColumnKind::Text,
+            Some(MaskKind::Phone),
+        )
+        .unwrap();
+        assert_eq!(masked.text, "138****1234");
+        let empty = typed(&Raw::Text("  ".into()), ColumnKind::Date, None).unwrap();
+        assert_eq!(empty.value, Value::Empty);
+    }
+
+    #[test]
+    fn sort_keys_read_directions() {
+        let v: Yaml = serde_yaml::from_str("[支部, 金额 降序, 日期 asc, 名称desc]").unwrap();
+        assert_eq!(
+            sort_keys(Some(&v)).unwrap(),
+            vec![
+                ("支部".to_string(), false),
+                ("金额".to_string(), true),
+                ("日期".to_string(), false),
+                ("名称desc".to_string(), false),
+            ]
+        );
+        let one: Yaml = serde_yaml::from_str("金额").unwrap();
+        assert_eq!(
+            sort_keys(Some(&one)).unwrap(),
+            vec![("金额".to_string(), false)]
+        );
+        let bad: Yaml = serde_yaml::from_str("{a: 1}").unwrap();
+        assert_eq!(sort_keys(Some(&bad)), None);
+    }
 }

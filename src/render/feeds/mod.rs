@@ -356,7 +356,7 @@ fn entry(site: &Site, item: &Item) -> Result<FeedEntry, Vec<Diagnostic>> {
         return Err(diags);
     }
     let body = match (&e.table, site.config.feeds.full_content) {
-        (Some(t), true) => format!("{body}{}", super::table::TableView::new(e, t).html()),
+        (Some(t), true) => format!("{body}{}", super::table::TableView::new(e, t).feed_html()),
         _ => body,
     };
     let details = details(site, item, &enclosures);
