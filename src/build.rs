@@ -7,8 +7,8 @@ use crate::config::Config;
 use crate::content::{self, Scope};
 use crate::diagnostic::{self, Diagnostic};
 use crate::markdown::Markdown;
-use crate::output::{Staging, WriteError};
 use crate::output::Sink;
+use crate::output::{Staging, WriteError};
 use crate::render::{self, Progress, RenderError};
 use crate::site::{Gate, GateStats, Site};
 use crate::theme::Theme;
@@ -72,6 +72,8 @@ pub struct BuildReport {
     pub next_change: Option<crate::site::NextChange>,
     /// Public items allowed to show personal data, with the reason given.
     pub pii_allowed: Vec<(PathBuf, String)>,
+    /// Problems that did not stop the build.
+    pub warnings: Vec<Diagnostic>,
     pub timings: Vec<(&'static str, Duration)>,
     pub total: Duration,
 }
@@ -216,6 +218,7 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport
         now: site.gate.now,
         next_change: site.next_change,
         pii_allowed: site.pii_allowed.clone(),
+        warnings: site.warnings.clone(),
         timings,
         total: start.elapsed(),
     })

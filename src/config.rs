@@ -9,7 +9,11 @@ use marked_yaml::types::MarkedMappingNode;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, unknown_name_hint};
+use crate::time::WorkCalendar;
 use crate::yaml::{self, Doc};
+
+mod checks;
+pub(crate) use checks::police_code;
 
 /// The name of the configuration file at the site root.
 pub const CONFIG_FILE: &str = "site.yaml";
@@ -31,7 +35,15 @@ const ROOT_KEYS: &[&str] = &[
     "share_image",
     "feeds",
 ];
-const FOOTER_KEYS: &[&str] = &["icp", "police", "contact"];
+const FOOTER_KEYS: &[&str] = &[
+    "sponsor",
+    "organizer",
+    "site_code",
+    "party_gov_mark",
+    "icp",
+    "police",
+    "contact",
+];
 const DISCLOSURE_KEYS: &[&str] = &["default_days", "contact", "holidays", "workdays"];
 const ORG_KEYS: &[&str] = &["id", "name", "children"];
 const MARKDOWN_KEYS: &[&str] = &["unsafe_html", "highlight"];
@@ -66,10 +78,22 @@ fn serialize_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> 
     s.serialize_str(tz.name())
 }
 
+/// The footer's identity lines, as Chinese government and Party sites
+/// show them (see README, “网站标识”).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, Hash)]
 #[serde(default)]
 pub struct Footer {
+    /// 主办单位
+    pub sponsor: Option<String>,
+    /// 承办单位
+    pub organizer: Option<String>,
+    /// 网站标识码
+    pub site_code: Option<String>,
+    /// The address of the site's 党政机关网站标识 (its certificate page).
+    pub party_gov_mark: Option<String>,
+    /// ICP备案号
     pub icp: Option<String>,
+    /// 公安机关备案号
     pub police: Option<String>,
     pub contact: Option<String>,
 }
@@ -81,6 +105,9 @@ pub struct DisclosureConfig {
     pub contact: Option<String>,
     pub holidays: Vec<String>,
     pub workdays: Vec<String>,
+    /// The built-in holiday schedules with `holidays` and `workdays` on top.
+    #[serde(skip)]
+    pub calendar: WorkCalendar,
 }
 
 impl Default for DisclosureConfig {
@@ -90,6 +117,7 @@ impl Default for DisclosureConfig {
             contact: None,
             holidays: Vec::new(),
             workdays: Vec::new(),
+            calendar: WorkCalendar::default(),
         }
     }
 }
@@ -292,6 +320,9 @@ impl Config {
             children: Vec::new(),
         });
         check_org(&doc, &mut diags);
+        let mut disclosure = raw.disclosure;
+        disclosure.calendar = checks::calendar(&disclosure, &doc, &mut diags);
+        checks::footer(&raw.footer, &doc, &mut diags);
         if !diags.is_empty() {
             return Err(diags);
         }
@@ -308,7 +339,7 @@ impl Config {
             logo: raw.logo,
             share_image: raw.share_image,
             footer: raw.footer,
-            disclosure: raw.disclosure,
+            disclosure,
             organization,
             markdown: raw.markdown,
             feeds: raw.feeds,

@@ -44,6 +44,14 @@ impl Diagnostic {
         }
     }
 
+    /// A problem worth telling that does not stop the build.
+    pub fn warning(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(path, message)
+        }
+    }
+
     pub fn line(mut self, line: usize) -> Self {
         self.line = Some(line);
         self

@@ -132,6 +132,7 @@ fn main() -> ExitCode {
                             r.now.format("%Y-%m-%d %H:%M")
                         );
                     }
+                    print_diagnostics(&r.warnings);
                     for (path, reason) in &r.pii_allowed {
                         outln!("个人信息放行：{}（理由：{reason}）", path.display());
                     }
@@ -185,7 +186,7 @@ fn main() -> ExitCode {
             let sink = dangjian::output::NullSink;
             let diags =
                 match dangjian::render_site(&args.options(), &dangjian::render::Quiet, &sink) {
-                    Ok(_) => Vec::new(),
+                    Ok(p) => p.site.warnings,
                     Err(BuildError::Content(d)) => d,
                     Err(e) => vec![Diagnostic::error(args.site.root.clone(), e.to_string())],
                 };
@@ -196,6 +197,9 @@ fn main() -> ExitCode {
                 );
             } else if diags.is_empty() {
                 outln!("检查通过：没有发现问题");
+            } else if !diags.iter().any(Diagnostic::is_error) {
+                print_diagnostics(&diags);
+                outln!("检查通过：有 {} 个警告", diags.len());
             } else {
                 print_diagnostics(&diags);
                 errln!("共发现 {} 个问题", diags.len());

@@ -25,6 +25,8 @@ const BUILTIN_TEMPLATES: &[(&str, &str)] = builtin!(
     "partials/article_foot.html",
     "partials/status_script.html",
     "partials/print_qr.html",
+    "partials/data_table.html",
+    "partials/site_identity.html",
     "index.html",
     "news.html",
     "notice.html",

@@ -1,7 +1,11 @@
 //! Dates in front matter and `--now`, read in the site's time zone.
 
+pub mod calendar;
+
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
+
+pub use calendar::WorkCalendar;
 
 /// An instant with the offset it is shown in.
 pub type Instant = DateTime<FixedOffset>;
@@ -122,37 +126,22 @@ pub fn now(tz: Tz) -> Instant {
 }
 
 /// The end of a 公示期 of `days` working days from `start`: the end of the
-/// last working day, where Saturdays, Sundays and `holidays` are skipped
-/// unless listed in `workdays` (调休). Dates are `YYYY-MM-DD`.
+/// last working day, by `calendar` (the State Council's schedules and the
+/// site's own `holidays`/`workdays`). Also returns the first year the
+/// period reached whose schedule is unknown (counted Monday to Friday).
 pub fn add_working_days(
     start: &Instant,
     days: u32,
-    holidays: &[String],
-    workdays: &[String],
-) -> Instant {
-    use chrono::{Datelike, Weekday};
-    let listed = |list: &[String], d: NaiveDate| {
-        list.iter()
-            .any(|s| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") == Ok(d))
-    };
-    let is_working = |d: NaiveDate| {
-        listed(workdays, d)
-            || !(matches!(d.weekday(), Weekday::Sat | Weekday::Sun) || listed(holidays, d))
-    };
-    let mut day = start.date_naive();
-    let mut counted = u32::from(is_working(day));
-    while counted < days {
-        // Dates are limited to years 1900..=2999, so this always has a next day.
-        let Some(next) = day.succ_opt() else { break };
-        day = next;
-        counted += u32::from(is_working(day));
-    }
-    let end = day.and_hms_opt(23, 59, 59).unwrap_or_default();
-    start
+    calendar: &WorkCalendar,
+) -> Result<(Instant, Option<i32>), calendar::TooFar> {
+    let end = calendar.add_working_days(start.date_naive(), days)?;
+    let last = end.last.and_hms_opt(23, 59, 59).ok_or(calendar::TooFar)?;
+    let at = start
         .offset()
-        .from_local_datetime(&end)
+        .from_local_datetime(&last)
         .earliest()
-        .unwrap_or(*start)
+        .ok_or(calendar::TooFar)?;
+    Ok((at, end.unscheduled))
 }
 
 /// `2026年11月20日`
@@ -190,22 +179,36 @@ mod tests {
     #[test]
     fn working_days_skip_weekends_and_holidays() {
         let tz = chrono_tz::Asia::Shanghai;
+        let end = |start: &str, days, cal: &WorkCalendar| {
+            let (at, unknown) = add_working_days(&parse(start, tz).unwrap(), days, cal).unwrap();
+            (at.to_rfc3339(), unknown)
+        };
         // Thursday 2026-11-19 + 5 working days: Thu, Fri, Mon, Tue, Wed.
-        let start = parse("2026-11-19 09:00", tz).unwrap();
+        let plain = WorkCalendar::builtin();
+        let want = ("2026-11-25T23:59:59+08:00".to_string(), None);
+        assert_eq!(end("2026-11-19 09:00", 5, &plain), want);
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let hol = WorkCalendar::new(vec![d("2026-11-23")], Vec::new());
         assert_eq!(
-            add_working_days(&start, 5, &[], &[]).to_rfc3339(),
-            "2026-11-25T23:59:59+08:00"
-        );
-        let hol = vec!["2026-11-23".to_string()];
-        assert_eq!(
-            add_working_days(&start, 5, &hol, &[]).to_rfc3339(),
+            end("2026-11-19 09:00", 5, &hol).0,
             "2026-11-26T23:59:59+08:00"
         );
-        let makeup = vec!["2026-11-21".to_string()];
+        let makeup = WorkCalendar::new(Vec::new(), vec![d("2026-11-21")]);
         assert_eq!(
-            add_working_days(&start, 5, &[], &makeup).to_rfc3339(),
+            end("2026-11-19 09:00", 5, &makeup).0,
             "2026-11-24T23:59:59+08:00"
         );
+        // The example: National Day and Mid-Autumn 2026.
+        assert_eq!(
+            end("2026-09-30 10:00", 5, &plain),
+            ("2026-10-12T23:59:59+08:00".to_string(), None)
+        );
+        assert_eq!(end("2027-04-01", 5, &plain).1, Some(2027));
+        let last = NaiveDate::MAX.and_hms_opt(0, 0, 0).unwrap();
+        let far = tz
+            .from_utc_datetime(&(last - chrono::Duration::days(2)))
+            .fixed_offset();
+        assert!(add_working_days(&far, 30, &plain).is_err());
     }
 
     #[test]
@@ -240,15 +243,6 @@ mod tests {
         let ny = chrono_tz::America::New_York;
         assert!(parse_end("+262142-12-31", ny).is_none());
         assert!(parse("9999-12-31", tz).is_none());
-    }
-
-    #[test]
-    fn working_days_end_even_at_the_last_year() {
-        let tz = chrono_tz::Asia::Shanghai;
-        let start = parse("2999-12-30", tz).unwrap();
-        let hol = vec!["2999-12-31".to_string()];
-        // Terminates (there is no later day to count); must not hang.
-        let _ = add_working_days(&start, 5, &hol, &[]);
     }
 
     #[test]

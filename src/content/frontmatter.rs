@@ -140,16 +140,27 @@ pub struct QuizQuestion {
     pub question: String,
     #[serde(default)]
     pub options: Vec<String>,
-    pub answer: Answer,
+    pub answer: OneOrMore,
     pub explanation: Option<String>,
 }
 
-/// A quiz answer: one option (`B`, `2`) or several (`[A, C]`).
+/// One text or a list of texts: a quiz answer (`B`, `[A, C]`) or a
+/// table's `sort:` (`金额`, `[支部, 金额 降序]`).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(untagged)]
-pub enum Answer {
+pub enum OneOrMore {
     One(String),
     Many(Vec<String>),
+}
+
+impl OneOrMore {
+    /// The texts, one or many.
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            OneOrMore::One(s) => std::slice::from_ref(s),
+            OneOrMore::Many(v) => v,
+        }
+    }
 }
 
 /// Everything an item's front matter may say. Which fields a kind accepts is
@@ -186,6 +197,13 @@ pub struct FrontMatter {
     pub after_period: AfterPeriod,
     pub persons: Vec<Person>,
     pub meeting: Option<Meeting>,
+    // disclosure data table (see content::table)
+    pub data: Option<String>,
+    pub sheet: Option<String>,
+    pub columns: std::collections::BTreeMap<String, super::table::ColumnKind>,
+    pub totals: Vec<String>,
+    pub mask: std::collections::BTreeMap<String, super::table::MaskKind>,
+    pub sort: Option<OneOrMore>,
     // lesson
     pub order: Option<u32>,
     pub duration: Option<u32>,
@@ -247,6 +265,12 @@ const DISCLOSURE_FIELDS: &[&str] = &[
     "after_period",
     "persons",
     "meeting",
+    "data",
+    "sheet",
+    "columns",
+    "totals",
+    "mask",
+    "sort",
 ];
 const LESSON_FIELDS: &[&str] = &[
     "order",

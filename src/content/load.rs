@@ -188,6 +188,7 @@ pub fn load_cached(root: &Path, tz: Tz, cache: &mut ParseCache) -> (Content, Vec
     assets.sort();
     let files_index = index_files(root, &assets, cache, fast);
     let tz_name = tz.name();
+    let data_stamps = super::table::stamps(root, &assets);
     let shared: &ParseCache = cache;
     // (file, stamp, other inputs, result, whether parsed now)
     type Outcome = (PathBuf, Stamp, u64, Result<Parsed, Vec<Diagnostic>>, bool);
@@ -203,6 +204,7 @@ pub fn load_cached(root: &Path, tz: Tz, cache: &mut ParseCache) -> (Content, Vec
             {
                 bundle_assets(dir, &bundle_dirs, &assets).hash(&mut h);
             }
+            super::table::hash_beside(&data_stamps, &rel, &mut h);
             let inputs = h.finish();
             if fast && let Some((stamp, r)) = shared.unchanged(&rel, inputs) {
                 return (rel, stamp, inputs, r, false);
@@ -501,9 +503,11 @@ fn parse_source(
                     dir,
                 });
             let mut e = build_entry(path, kind, course, bundle, p, tz)?;
+            super::table::attach(root, &mut e)?;
             let mut h = std::hash::DefaultHasher::new();
             text.hash(&mut h);
             e.bundle.as_ref().map(|b| &b.assets).hash(&mut h);
+            e.table.as_ref().map(|t| t.hash).hash(&mut h);
             e.source_hash = h.finish();
             Ok(Parsed::Entry(Arc::new(e)))
         }
@@ -692,6 +696,7 @@ fn build_entry(
         yaml_line: p.yaml_line,
         body: p.body.to_string(),
         body_line: p.body_line,
+        table: None,
         source_hash: 0,
         path,
     })

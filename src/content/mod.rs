@@ -6,6 +6,7 @@
 pub mod frontmatter;
 mod load;
 pub mod slug;
+pub mod table;
 
 use std::path::PathBuf;
 
@@ -127,7 +128,10 @@ pub struct Entry {
     pub yaml_line: usize,
     pub body: String,
     pub body_line: usize,
-    /// A hash of the file's text and bundle files: equal hashes, equal entries.
+    /// The table of the data file named by `data:`, already masked.
+    pub table: Option<std::sync::Arc<table::Table>>,
+    /// A hash of the file's text, bundle files and data file: equal
+    /// hashes, equal entries.
     pub source_hash: u64,
 }
 

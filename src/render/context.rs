@@ -4,7 +4,9 @@
 
 use serde::Serialize;
 
-use crate::config::{Footer, OrgNode};
+use super::footer::FooterView;
+use super::table::TableView;
+use crate::config::OrgNode;
 use crate::content::{Kind, category_label, frontmatter};
 use crate::markdown::Heading;
 use crate::site::{FileRef, Item, Site};
@@ -20,7 +22,7 @@ pub struct SiteView<'a> {
     pub logo: Option<String>,
     /// Absolute URL of the default share picture (`og:image`), if set.
     pub share_image: Option<String>,
-    pub footer: &'a Footer,
+    pub footer: FooterView<'a>,
     pub nav: Vec<Link>,
     /// `public`, `party` or `unit`: the audience of this build.
     pub scope: &'static str,
@@ -146,6 +148,8 @@ pub struct ItemView<'a> {
     pub issuer: Option<&'a str>,
     pub persons: &'a [frontmatter::Person],
     pub meeting: Option<&'a frontmatter::Meeting>,
+    /// The table of the data file (`data:`), with `content` only.
+    pub table: Option<TableView>,
     // lesson
     pub course: Option<Link>,
     pub order: Option<u32>,
@@ -319,6 +323,11 @@ impl<'a> ItemView<'a> {
             issuer: m.issuer.as_deref(),
             persons: &m.persons,
             meeting: m.meeting.as_ref(),
+            table: e
+                .table
+                .as_ref()
+                .filter(|_| with_content)
+                .map(|t| TableView::page(e, t)),
             course,
             order: m.order,
             duration: m.duration,
@@ -521,7 +530,7 @@ pub fn site_view(site: &Site) -> SiteView<'_> {
             }
         }),
         share_image: site_share_image(site),
-        footer: &c.footer,
+        footer: FooterView::new(&c.footer),
         nav,
         scope: match site.gate.scope {
             frontmatter::Scope::Public => "public",

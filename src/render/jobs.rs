@@ -269,7 +269,10 @@ fn item_template(kind: Kind) -> &'static str {
 }
 
 fn refs(site: &Site, list: &[usize], n: usize) -> Vec<ItemRef> {
-    list.iter().take(n).map(|&i| ItemRef::new(site, i)).collect()
+    list.iter()
+        .take(n)
+        .map(|&i| ItemRef::new(site, i))
+        .collect()
 }
 
 fn home(site: &Site) -> Job {
@@ -336,7 +339,15 @@ fn listing_jobs(site: &Site, jobs: &mut Vec<Job>) {
             kind,
             categories: (kind == Kind::Disclosure).then(|| categories.clone()),
         };
-        paginate(site, jobs, "section.html", &sec.path, list, sec.pagination, &header);
+        paginate(
+            site,
+            jobs,
+            "section.html",
+            &sec.path,
+            list,
+            sec.pagination,
+            &header,
+        );
     }
     let disclosure_per = site.sections[&Kind::Disclosure].pagination;
     for (key, list) in &site.categories {
@@ -345,7 +356,15 @@ fn listing_jobs(site: &Site, jobs: &mut Vec<Job>) {
             categories: categories.clone(),
         };
         let base = format!("disclosure/{key}/");
-        paginate(site, jobs, "section.html", &base, list, disclosure_per, &header);
+        paginate(
+            site,
+            jobs,
+            "section.html",
+            &base,
+            list,
+            disclosure_per,
+            &header,
+        );
     }
     for t in &site.tags {
         let base = format!("tags/{}/", t.slug);

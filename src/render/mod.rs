@@ -7,11 +7,13 @@
 mod aliases;
 mod context;
 pub mod feeds;
+mod footer;
 mod jobs;
 mod memo;
 mod pages;
 mod qr;
 mod sitemap;
+mod table;
 
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
@@ -188,7 +190,12 @@ fn render_feeds(
 ) -> Vec<Result<std::sync::Arc<[FileMeta]>, RenderError>> {
     let keyed: Vec<(u64, Option<u64>)> = specs
         .iter()
-        .map(|spec| (memo_key("feed", &spec.path), global.map(|g| spec.fingerprint(g))))
+        .map(|spec| {
+            (
+                memo_key("feed", &spec.path),
+                global.map(|g| spec.fingerprint(g)),
+            )
+        })
         .collect();
     let changed: Vec<&feeds::FeedSpec> = specs
         .iter()

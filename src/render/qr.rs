@@ -16,4 +16,3 @@ pub fn qr_svg(url: &str) -> String {
         }
     }
 }
-

@@ -1,7 +1,7 @@
 //! sitemap.xml (an index past 50,000 URLs) and robots.txt.
 
-use crate::output::{Data, FileMeta, OutputFile, Role};
 use crate::content::Scope;
+use crate::output::{Data, FileMeta, OutputFile, Role};
 use crate::site::Site;
 use crate::site::links::encode_path;
 

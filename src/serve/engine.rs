@@ -77,6 +77,8 @@ pub struct Update {
     pub rendered: usize,
     pub reused: usize,
     pub took: Duration,
+    /// Problems that did not stop the rebuild (shown in the terminal).
+    pub warnings: Vec<Diagnostic>,
     /// Time of each stage.
     pub timings: Vec<(&'static str, Duration)>,
 }
@@ -223,6 +225,7 @@ impl Engine {
             .map(|i| site.url(&i.path))
             .collect();
         self.next_change = site.next_change.map(|c| c.at);
+        update.warnings = site.warnings.clone();
         self.caches.model.keep(prepared.site);
         timings.push(("比较与更新", lap.elapsed()));
         update.timings = timings;

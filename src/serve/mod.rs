@@ -131,6 +131,7 @@ pub fn run(opts: ServeOptions) -> Result<(), String> {
                 u.changed.len(),
                 u.took.as_millis()
             );
+            u.warnings.iter().for_each(|w| errln!("{w}"));
             Vec::new()
         }
         Err(d) => {
@@ -235,6 +236,11 @@ fn apply(shared: &Shared, touched: &[PathBuf], result: Result<Update, Vec<Diagno
                 u.reused,
                 u.took.as_millis()
             );
+            // Warnings about the files just saved (all were shown at start).
+            u.warnings
+                .iter()
+                .filter(|w| touched.contains(&w.path))
+                .for_each(|w| errln!("{w}"));
             if std::env::var_os("DANGJIAN_TIMINGS").is_some() {
                 for (stage, d) in &u.timings {
                     errln!("  {stage}: {} 毫秒", d.as_millis());

@@ -76,12 +76,14 @@ impl Site {
             .filter(|(e, d)| **d == Decision::Published && e.kind == Kind::Lesson)
             .filter_map(|(e, _)| e.course.clone())
             .collect();
+        let data_files = super::tables::data_files(&content.entries);
         let world = World {
             files: &content.files,
             markdown: &content.markdown,
             bundles: &bundles,
             routes: &routes,
             courses: &courses,
+            data_files: &data_files,
             base_path: &config.base_path,
         };
         let cx = ItemContext {
@@ -232,6 +234,7 @@ impl Site {
             loose_assets,
             next_change: None,
             pii_allowed,
+            warnings: Vec::new(),
             config: config.clone(),
             root: root.to_path_buf(),
             gate,
@@ -249,6 +252,7 @@ impl Site {
         if diags.iter().any(Diagnostic::is_error) {
             return Err(diags);
         }
+        site.warnings = diags;
         cache.last = Some(LastInputs {
             entries: content.entries.clone(),
             sections: section_inputs(&content),

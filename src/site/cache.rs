@@ -144,6 +144,7 @@ impl ModelCache {
             }
             let item = Arc::new(item);
             site.items[at] = Arc::clone(&item);
+            site.warnings.retain(|w| w.path != src);
             let made = (item, used, diags);
             self.items.insert(src, CachedItem { key, reads, made });
         }

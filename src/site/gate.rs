@@ -158,6 +158,7 @@ mod tests {
             yaml_line: 2,
             body: String::new(),
             body_line: 4,
+            table: None,
         }
     }
 

@@ -44,28 +44,29 @@ pub(super) struct ItemContext<'a> {
 }
 
 /// The 公示期 of an entry with its end computed when not written: `start` +
-/// `disclosure.default_days` working days.
-pub(super) fn period(entry: &Entry, config: &Config) -> Option<(Instant, Option<Instant>)> {
-    let (start, end) = entry.period?;
-    let d = &config.disclosure;
-    Some((
-        start,
-        end.or_else(|| {
-            Some(crate::time::add_working_days(
-                &start,
-                d.default_days,
-                &d.holidays,
-                &d.workdays,
-            ))
-        }),
-    ))
+/// `disclosure.default_days` working days by the holiday calendar (with a
+/// warning or an error when that cannot be exact).
+pub(super) fn period(
+    entry: &Entry,
+    config: &Config,
+) -> (Option<(Instant, Option<Instant>)>, Option<Diagnostic>) {
+    match entry.period {
+        None => (None, None),
+        Some((start, Some(end))) => (Some((start, Some(end))), None),
+        Some((start, None)) => {
+            let (end, problem) = super::period::default_end(entry, start, config);
+            (Some((start, end)), problem)
+        }
+    }
 }
 
 /// Whether a 公示 with `after_period: withdraw` has ended by `now`.
 pub(super) fn is_withdrawn(entry: &Entry, config: &Config, now: Instant) -> bool {
     entry.kind == Kind::Disclosure
         && entry.meta.after_period == crate::content::frontmatter::AfterPeriod::Withdraw
-        && period(entry, config).is_some_and(|(_, end)| end.is_some_and(|e| e <= now))
+        && period(entry, config)
+            .0
+            .is_some_and(|(_, end)| end.is_some_and(|e| e <= now))
 }
 
 /// Makes the item of a published `entry` at URL path `path`; `guard`
@@ -78,13 +79,23 @@ pub(super) fn make_item(
     guard: bool,
 ) -> (Item, Vec<Asset>, Vec<Diagnostic>, Reads) {
     let mut entry = Arc::unwrap_or_clone(entry);
-    entry.period = period(&entry, cx.config);
     let mut diags = Vec::new();
+    let (period, problem) = period(&entry, cx.config);
+    entry.period = period;
+    diags.extend(problem);
     let dir = source_dir(&entry.path).to_path_buf();
     let links = BodyLinks::new(cx.world, &dir, entry.bundle.as_ref(), &path);
     let (rendered, errors) = cx.md.render(&entry.body, entry.body_line, &links);
     if guard {
         diags.extend(super::pii::guard(&entry, &rendered.html));
+        if entry
+            .meta
+            .allow_personal_info
+            .as_deref()
+            .is_none_or(|r| r.trim().is_empty())
+        {
+            diags.extend(super::tables::guard(&entry));
+        }
     }
     // The source is no longer needed once rendered; keep memory linear in output only.
     entry.body = String::new();
@@ -185,6 +196,7 @@ fn withdraw(mut item: Item) -> Item {
     item.video = None;
     item.entry.meta.persons.clear();
     item.entry.meta.meeting = None;
+    item.entry.table = None;
     item.entry.meta.summary = None;
     item.withdrawn = true;
     item

@@ -22,6 +22,9 @@ pub enum PathError {
     /// A browser would run it on the site: a web page, a script, or an SVG
     /// with scripts.
     Active(PathBuf),
+    /// A `data:` file of a 党务公开 table: shown as a masked table, never
+    /// published as it is.
+    DataFile(PathBuf),
 }
 
 impl PathError {
@@ -42,6 +45,13 @@ impl PathError {
             PathError::Active(p) => (
                 format!("不能发布 “{written}”（{}）：网页、脚本或含脚本的 SVG 会在本站的网址下运行", p.display()),
                 "请改为 PDF 或图片；SVG 请删除其中的 <script> 和 on… 事件属性".into(),
+            ),
+            PathError::DataFile(p) => (
+                format!(
+                    "数据文件 “{}” 已作为表格公开，不能再作为附件、图片或链接发布",
+                    p.file_name().unwrap_or_default().to_string_lossy()
+                ),
+                "原始文件可能含有未打码的个人信息或其他工作表；如需提供下载，请另存一份只含公开内容的文件，用另一个文件名".into(),
             ),
             PathError::Unpublished(p) => (
                 format!("文件 “{written}” 属于未发布的内容（{}）", p.display()),
@@ -85,6 +95,8 @@ pub struct World<'a> {
     pub routes: &'a Routes,
     /// Courses with at least one published lesson.
     pub courses: &'a BTreeSet<String>,
+    /// Files read as 党务公开 tables (`data:`), never published as files.
+    pub data_files: &'a rustc_hash::FxHashSet<PathBuf>,
     pub base_path: &'a str,
 }
 
@@ -134,6 +146,7 @@ impl World<'_> {
         match self.files.get(&rel) {
             None => return Err(PathError::Missing(rel)),
             Some(info) if info.active => return Err(PathError::Active(rel)),
+            Some(_) if self.data_files.contains(&rel) => return Err(PathError::DataFile(rel)),
             Some(_) => {}
         }
         if let Some(b) = bundle

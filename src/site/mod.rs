@@ -9,7 +9,9 @@ pub mod gate;
 mod item;
 pub mod links;
 mod model;
+mod period;
 pub mod pii;
+mod tables;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -54,6 +56,8 @@ pub struct Site {
     pub next_change: Option<NextChange>,
     /// Public items allowed to show personal data: source and the reason given.
     pub pii_allowed: Vec<(PathBuf, String)>,
+    /// Problems that do not stop the build (a 公示期 in an unscheduled year).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// URL segments that items may not take, because listings use them.
@@ -99,9 +103,24 @@ impl Site {
         self.courses.retain(|c| !c.lessons.is_empty());
         self.tags = model::tags(&self.items, diags);
         self.branches = model::branches(&self.config.organization, &self.items);
-        self.branch_index = self.branches.iter().enumerate().map(|(i, b)| (b.id.clone(), i)).collect();
-        self.course_index = self.courses.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
-        self.tag_index = self.tags.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+        self.branch_index = self
+            .branches
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.id.clone(), i))
+            .collect();
+        self.course_index = self
+            .courses
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
+        self.tag_index = self
+            .tags
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.clone(), i))
+            .collect();
         self.categories = crate::content::CATEGORIES
             .iter()
             .filter_map(|(key, _)| {

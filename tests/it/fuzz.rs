@@ -205,6 +205,7 @@ proptest! {
             bundles: &f.bundles,
             routes: &f.routes,
             courses: &f.courses,
+            data_files: &Default::default(),
             base_path: "/",
         };
         let links = BodyLinks::new(&world, Path::new("content/news"), None, "news/x/");

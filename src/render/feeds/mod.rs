@@ -15,10 +15,10 @@ mod formats;
 use formats::{atom, json, rss};
 
 use super::jobs::ItemRef;
-use crate::output::{Data, OutputFile};
 use crate::content::{Kind, category_label};
 use crate::diagnostic::Diagnostic;
 use crate::markdown::html_escape;
+use crate::output::{Data, OutputFile};
 use crate::site::{FileRef, Item, Site};
 use crate::time::{Instant, format_date_zh};
 
@@ -347,6 +347,10 @@ fn entry(site: &Site, item: &Item) -> Result<FeedEntry, Vec<Diagnostic>> {
     if !diags.is_empty() {
         return Err(diags);
     }
+    let body = match (&e.table, site.config.feeds.full_content) {
+        (Some(t), true) => format!("{body}{}", super::table::TableView::new(e, t).feed_html()),
+        _ => body,
+    };
     let details = details(site, item, &enclosures);
     let published = e.date.unwrap_or_default();
     let mut categories: Vec<String> = e.meta.tags.iter().map(|t| t.trim().to_string()).collect();
