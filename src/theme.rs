@@ -20,6 +20,7 @@ macro_rules! builtin {
 const BUILTIN_TEMPLATES: &[(&str, &str)] = builtin!(
     "base.html",
     "partials/item_list.html",
+    "partials/item_entry.html",
     "partials/paginator.html",
     "partials/article_meta.html",
     "partials/article_foot.html",

@@ -356,9 +356,23 @@ impl<'a> Renderer<'a> {
         items.iter().map(|r| self.view(r.index)).collect()
     }
 
+    /// An item's listing view, with its list entry rendered once
+    /// (`partials/item_entry.html`) for every listing that shows it.
     fn view(&self, i: usize) -> &tera::Value {
         self.summaries[i].get_or_init(|| {
-            tera::to_value(ListItem::new(self.site, &self.site.items[i])).unwrap_or_default()
+            let mut value =
+                tera::to_value(ListItem::new(self.site, &self.site.items[i])).unwrap_or_default();
+            let mut ctx = Context::new();
+            ctx.insert("it", &value);
+            let entry = self
+                .theme
+                .tera
+                .render("partials/item_entry.html", &ctx)
+                .unwrap_or_default();
+            if let tera::Value::Object(map) = &mut value {
+                map.insert("entry".into(), tera::Value::String(entry));
+            }
+            value
         })
     }
 

@@ -97,6 +97,19 @@ fn digit_count(text: &str) -> usize {
             .count()
 }
 
+/// Whether markup or a character reference could join digits that the
+/// source shows apart: a tag or `&` right after a digit (or a space after
+/// one). Without that, the visible text holds no number the source scan
+/// has not seen.
+fn may_hide_digits(html: &str) -> bool {
+    let b = html.as_bytes();
+    (1..b.len()).any(|i| {
+        matches!(b[i], b'<' | b'&')
+            && (b[i - 1].is_ascii_digit()
+                || (b[i - 1] == b' ' && i >= 2 && b[i - 2].is_ascii_digit()))
+    })
+}
+
 /// The text a reader sees of rendered HTML: tags gone (inline ones without
 /// a gap, so `138<b>1234</b>5678` reads as one number), entities decoded.
 pub fn visible_text(html: &str) -> String {
@@ -351,7 +364,7 @@ pub fn guard(entry: &crate::content::Entry, html: &str) -> Vec<crate::diagnostic
     }
     let seen: std::collections::HashSet<String> =
         found.iter().map(|(_, _, f)| f.masked.clone()).collect();
-    let shown = if digit_count(html) >= MIN_DIGITS {
+    let shown = if digit_count(html) >= MIN_DIGITS && may_hide_digits(html) {
         scan(&visible_text(html))
     } else {
         Vec::new()
