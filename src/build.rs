@@ -66,6 +66,9 @@ pub struct Prepared {
 pub struct BuildReport {
     pub stats: GateStats,
     pub files: usize,
+    /// Files written because they are new or changed; the rest were
+    /// hard-linked unchanged from the previous output.
+    pub written: usize,
     pub out: PathBuf,
     pub now: time::Instant,
     /// When a rebuild would next change the output.
@@ -209,11 +212,13 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport
     timings.push(("渲染并写入临时文件夹", clock.elapsed()));
     timings.push(("  其中订阅源", report.feeds_time));
     let clock = Clock::now();
+    let (written, _) = staging.counts();
     staging.commit()?;
     timings.push(("替换输出文件夹", clock.elapsed()));
     Ok(BuildReport {
         stats: site.stats,
         files: report.files.len(),
+        written,
         out,
         now: site.gate.now,
         next_change: site.next_change,

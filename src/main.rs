@@ -117,9 +117,14 @@ fn main() -> ExitCode {
                 Ok(r) => {
                     let s = r.stats;
                     outln!(
-                        "构建完成：发布 {} 篇内容，写入 {} 个文件，用时 {:.2} 秒 → {}",
+                        "构建完成：发布 {} 篇内容，输出 {} 个文件（{}），用时 {:.2} 秒 → {}",
                         s.published,
                         r.files,
+                        if r.written == r.files {
+                            "全部新写入".to_string()
+                        } else {
+                            format!("{} 个新增或有变化，其余与上次相同", r.written)
+                        },
                         r.total.as_secs_f64(),
                         r.out.display()
                     );

@@ -126,6 +126,14 @@ pub struct Staging {
     root: PathBuf,
     /// Folders already created, so each is made once.
     made: Mutex<HashSet<PathBuf>>,
+    /// The previous output, whose files equal to new ones are hard-linked
+    /// instead of written again.
+    previous: Option<PathBuf>,
+    /// Files written (new or changed) and files linked (unchanged).
+    written: std::sync::atomic::AtomicUsize,
+    linked: std::sync::atomic::AtomicUsize,
+    /// Removing what earlier builds left, while this one renders.
+    cleanup: Option<std::thread::JoinHandle<()>>,
     /// Held until the output is replaced: one build at a time per folder.
     _lock: std::fs::File,
 }
@@ -180,22 +188,49 @@ fn lock(parent: &Path, name: &str) -> Result<std::fs::File, WriteError> {
     }
 }
 
-/// Removes what earlier builds left beside the output when they were
-/// killed (staging folders) or could not delete the old output. Only
-/// called with the lock held, so none of them belongs to a live build.
-fn clean_stale(parent: &Path, name: &str) {
+/// What earlier builds left beside the output: staging folders of killed
+/// builds and old outputs (each build leaves its predecessor to the next
+/// one, which removes it while it renders). Only called with the lock
+/// held, so none of them belongs to a live build.
+fn stale(parent: &Path, name: &str) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(parent) else {
-        return;
+        return Vec::new();
     };
     let prefixes = [format!(".{name}.new-"), format!(".{name}.old-")];
-    for e in entries.flatten() {
-        let file_name = e.file_name().to_string_lossy().into_owned();
-        if prefixes.iter().any(|p| file_name.starts_with(p))
-            && e.file_type().is_ok_and(|t| t.is_dir())
-        {
-            let _ = std::fs::remove_dir_all(e.path());
-        }
+    entries
+        .flatten()
+        .filter(|e| {
+            let file_name = e.file_name().to_string_lossy().into_owned();
+            prefixes.iter().any(|p| file_name.starts_with(p))
+                && e.file_type().is_ok_and(|t| t.is_dir())
+        })
+        .map(|e| e.path())
+        .collect()
+}
+
+/// Whether the file at `path` (not a link) holds exactly `bytes`.
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+        && std::fs::read(path).is_ok_and(|old| old == bytes)
+}
+
+/// Whether two files (neither a link) have the same bytes.
+fn same_files(root: &Path, rel: &Path, other: &Path) -> bool {
+    let (Ok(a), Ok(b)) = (
+        std::fs::symlink_metadata(root.join(rel)),
+        std::fs::symlink_metadata(other),
+    ) else {
+        return false;
+    };
+    if !b.is_file() || a.len() != b.len() {
+        return false;
     }
+    let read_inside = || -> io::Result<Vec<u8>> {
+        let mut bytes = Vec::with_capacity(a.len() as usize);
+        io::Read::read_to_end(&mut open_inside(root, rel)?, &mut bytes)?;
+        Ok(bytes)
+    };
+    matches!((read_inside(), std::fs::read(other)), (Ok(x), Ok(y)) if x == y)
 }
 
 impl Staging {
@@ -205,7 +240,16 @@ impl Staging {
         ctx(std::fs::create_dir_all(&parent), "创建文件夹", &parent)?;
         let name = name_of(out);
         let lock = lock(&parent, &name)?;
-        clean_stale(&parent, &name);
+        // Listed before this build's staging folder exists, so it is never
+        // among them.
+        let leftovers = stale(&parent, &name);
+        let cleanup = (!leftovers.is_empty()).then(|| {
+            std::thread::spawn(move || {
+                for dir in leftovers {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+            })
+        });
         let dir = ctx(
             tempfile::Builder::new()
                 .prefix(&format!(".{name}.new-"))
@@ -214,11 +258,18 @@ impl Staging {
             &parent,
         )?;
         set_readable(dir.path())?;
+        let previous = std::fs::symlink_metadata(out)
+            .is_ok_and(|m| m.is_dir())
+            .then(|| out.to_path_buf());
         Ok(Staging {
             dir,
             out: out.to_path_buf(),
             root: root.to_path_buf(),
             made: Mutex::new(HashSet::new()),
+            previous,
+            written: Default::default(),
+            linked: Default::default(),
+            cleanup,
             _lock: lock,
         })
     }
@@ -243,7 +294,21 @@ impl Staging {
     }
 
     /// Replaces the output folder with the staged files.
-    pub fn commit(self) -> Result<(), WriteError> {
+    /// Files written (new or changed) and files hard-linked from the
+    /// previous output (unchanged) so far.
+    pub fn counts(&self) -> (usize, usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.written.load(Relaxed), self.linked.load(Relaxed))
+    }
+
+    /// Replaces the output folder with the staged files. The previous
+    /// output is moved aside (`.<name>.old-<pid>`) and left for the next
+    /// build to remove while it renders: deleting a tree is slow on some
+    /// disks, and most of its files are hard links to the new output.
+    pub fn commit(mut self) -> Result<(), WriteError> {
+        if let Some(cleanup) = self.cleanup.take() {
+            let _ = cleanup.join();
+        }
         let staging = self.dir.keep();
         let out = &self.out;
         let parent = staging.parent().unwrap_or(Path::new("."));
@@ -267,18 +332,30 @@ impl Staging {
             }
             return Err(fail(e));
         }
-        if had_old {
-            // The new output is in place; failing to clean up the old one is harmless.
-            let _ = std::fs::remove_dir_all(&old);
-        }
         Ok(())
     }
 }
 
 impl Sink for Staging {
     fn put(&self, file: OutputFile) -> Result<(), WriteError> {
+        use std::sync::atomic::Ordering::Relaxed;
         let dest = self.dir.path().join(&file.path);
         self.make_parent(&dest)?;
+        // An unchanged file is hard-linked from the previous output: not
+        // written again, and the same bytes (the swap stays atomic).
+        if let Some(prev) = &self.previous {
+            let old = prev.join(&file.path);
+            let same = match &file.data {
+                Data::Bytes(b) => holds(&old, b),
+                Data::Static(b) => holds(&old, b),
+                Data::Copy(rel) => same_files(&self.root, rel, &old),
+            };
+            if same && std::fs::hard_link(&old, &dest).is_ok() {
+                self.linked.fetch_add(1, Relaxed);
+                return Ok(());
+            }
+        }
+        self.written.fetch_add(1, Relaxed);
         match &file.data {
             Data::Bytes(b) => ctx(std::fs::write(&dest, b), "写入", &dest),
             Data::Static(b) => ctx(std::fs::write(&dest, b), "写入", &dest),
