@@ -29,6 +29,7 @@ const ROOT_KEYS: &[&str] = &[
     "logo",
     "share_image",
     "feeds",
+    "deploy",
 ];
 const FOOTER_KEYS: &[&str] = &["icp", "police", "contact"];
 const DISCLOSURE_KEYS: &[&str] = &["default_days", "contact", "holidays", "workdays"];
@@ -351,6 +352,7 @@ fn check_keys(map: &Mapping, text: &str) -> Vec<Diagnostic> {
             stack.extend(children.iter().filter_map(Value::as_mapping));
         }
     }
+    diags.extend(crate::deploy::config::check(map, text));
     diags
 }
 

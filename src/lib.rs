@@ -10,6 +10,7 @@ pub mod build;
 pub mod cli;
 pub mod config;
 pub mod content;
+pub mod deploy;
 pub mod diagnostic;
 pub mod markdown;
 pub mod output;

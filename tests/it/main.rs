@@ -1,5 +1,6 @@
 //! Integration tests: fixture sites built by the real binary.
 
+mod deploy;
 mod errors;
 mod feeds;
 mod gate;

@@ -1,0 +1,679 @@
+//! The `deploy:` list of site.yaml: validated targets, and their credentials
+//! from environment variables or a file outside the site (never site.yaml).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_yaml::{Mapping, Value};
+
+use crate::config::CONFIG_FILE;
+use crate::diagnostic::{Diagnostic, unknown_name_hint, yaml_message};
+use crate::yaml;
+
+/// Keys a `deploy:` entry may have.
+const TARGET_KEYS: &[&str] = &[
+    "name",
+    "type",
+    "endpoint",
+    "bucket",
+    "region",
+    "prefix",
+    "public",
+    "root",
+    "user",
+    "cache_control",
+    "credentials_file",
+    "known_hosts",
+];
+const RULE_KEYS: &[&str] = &["glob", "value"];
+const TYPES: &[&str] = &["s3", "oss", "cos", "obs", "ftp", "sftp", "webdav", "fs"];
+const KNOWN_HOSTS: &[&str] = &["strict", "add", "accept"];
+
+/// Where a target stores files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    S3,
+    /// Aliyun OSS, through its S3-compatible API.
+    Oss,
+    /// Tencent COS, through its S3-compatible API.
+    Cos,
+    /// Huawei OBS, through its S3-compatible API.
+    Obs,
+    Ftp,
+    Sftp,
+    Webdav,
+    /// A folder on this machine (a mounted share, or tests).
+    Fs,
+}
+
+impl Kind {
+    fn parse(s: &str) -> Option<Kind> {
+        Some(match s {
+            "s3" => Kind::S3,
+            "oss" => Kind::Oss,
+            "cos" => Kind::Cos,
+            "obs" => Kind::Obs,
+            "ftp" => Kind::Ftp,
+            "sftp" => Kind::Sftp,
+            "webdav" => Kind::Webdav,
+            "fs" => Kind::Fs,
+            _ => return None,
+        })
+    }
+
+    /// Object stores: buckets, ETags, Content-Type and Cache-Control per object.
+    pub(crate) fn is_s3_like(self) -> bool {
+        matches!(self, Kind::S3 | Kind::Oss | Kind::Cos | Kind::Obs)
+    }
+}
+
+/// One Cache-Control rule: the first whose glob matches a path wins.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub(crate) struct CacheRule {
+    pub glob: String,
+    pub value: String,
+}
+
+/// A validated deploy target.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    pub name: String,
+    pub kind: Kind,
+    pub endpoint: Option<String>,
+    pub bucket: Option<String>,
+    pub region: Option<String>,
+    /// A folder inside the bucket or server, without leading or trailing `/`.
+    pub prefix: String,
+    /// A public site: only `--scope public` outputs may go there.
+    pub public: bool,
+    /// The server folder (ftp, sftp, webdav) or local folder (fs).
+    pub root: Option<String>,
+    pub user: Option<String>,
+    pub cache_control: Vec<CacheRule>,
+    pub credentials_file: Option<String>,
+    pub known_hosts: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawTarget {
+    name: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    endpoint: Option<String>,
+    bucket: Option<String>,
+    region: Option<String>,
+    #[serde(default)]
+    prefix: Option<String>,
+    /// Omitted means public: an intranet target must say `public: false`.
+    public: Option<bool>,
+    root: Option<String>,
+    user: Option<String>,
+    #[serde(default)]
+    cache_control: Vec<CacheRule>,
+    credentials_file: Option<String>,
+    known_hosts: Option<String>,
+}
+
+/// Key names that hold secrets, compared without `_`/`-` and case.
+fn is_secret_key(key: &str) -> bool {
+    let k: String = key
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    const EXACT: &[&str] = &["key", "pass", "pwd", "ak", "sk", "auth"];
+    const PARTS: &[&str] = &[
+        "secret",
+        "password",
+        "passwd",
+        "token",
+        "accesskey",
+        "privatekey",
+        "apikey",
+        "keyid",
+        "credential",
+    ];
+    let file_ref = k.ends_with("file") || k.ends_with("path");
+    (EXACT.contains(&k.as_str()) || PARTS.iter().any(|p| k.contains(p))) && !file_ref
+}
+
+/// Checks site.yaml for secrets and validates `deploy:` (called by
+/// [`crate::config`] on every load, so `build` and `check` catch typos too).
+pub(crate) fn check(map: &Mapping, text: &str) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    find_secrets(&Value::Mapping(map.clone()), text, "", &mut diags);
+    if diags.is_empty() {
+        parse_targets(map, text, &mut diags);
+    }
+    diags
+}
+
+fn find_secrets(value: &Value, text: &str, prefix: &str, diags: &mut Vec<Diagnostic>) {
+    match value {
+        Value::Mapping(m) => {
+            for (k, v) in m {
+                let Some(key) = k.as_str() else { continue };
+                let field = format!("{prefix}{key}");
+                if is_secret_key(key) {
+                    diags.push(secret_error(&field, yaml::key_line(text, key, 1)));
+                }
+                if let Some(s) = v.as_str()
+                    && url_has_password(s)
+                {
+                    let line = text.lines().position(|l| l.contains(s)).map(|i| i + 1);
+                    diags.push(secret_error(&field, line));
+                }
+                find_secrets(v, text, &format!("{field}."), diags);
+            }
+        }
+        Value::Sequence(items) => {
+            for item in items {
+                find_secrets(item, text, prefix, diags);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `ftp://user:password@host`: a password written into an address.
+fn url_has_password(s: &str) -> bool {
+    let Some((_, rest)) = s.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority
+        .rsplit_once('@')
+        .is_some_and(|(userinfo, _)| userinfo.contains(':'))
+}
+
+fn secret_error(field: &str, line: Option<usize>) -> Diagnostic {
+    Diagnostic::error(CONFIG_FILE, "site.yaml 里不能写密钥或密码（它会随站点文件被复制、提交和分享）")
+        .field(field)
+        .at_line(line)
+        .hint(
+            "删除这一行，改用环境变量 DANGJIAN_DEPLOY_KEY 和 DANGJIAN_DEPLOY_SECRET（可按目标加后缀，如 DANGJIAN_DEPLOY_SECRET_OSS），或用 credentials_file 指向站点之外的凭据文件",
+        )
+}
+
+/// 1-based lines where each entry of the `deploy:` list starts.
+fn entry_lines(text: &str) -> Vec<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(start) = lines.iter().position(|l| {
+        l.starts_with("deploy:") || l.starts_with("\"deploy\":") || l.starts_with("'deploy':")
+    }) else {
+        return Vec::new();
+    };
+    let mut dash_indent = None;
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate().skip(start + 1) {
+        let body = line.trim_start();
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - body.len();
+        if indent == 0 && !body.starts_with('-') {
+            break;
+        }
+        if body.starts_with('-') && *dash_indent.get_or_insert(indent) == indent {
+            out.push(i + 1);
+        }
+    }
+    out
+}
+
+fn parse_targets(map: &Mapping, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Target> {
+    let err = |msg: String| Diagnostic::error(CONFIG_FILE, msg);
+    let entries = match map.get("deploy") {
+        None | Some(Value::Null) => return Vec::new(),
+        Some(Value::Sequence(s)) => s,
+        Some(_) => {
+            diags.push(
+                err("deploy 应是一个列表，每项是一个发布目标".into())
+                    .field("deploy")
+                    .at_line(yaml::key_line(text, "deploy", 1))
+                    .hint("例如：\ndeploy:\n  - name: oss\n    type: oss\n    bucket: www"),
+            );
+            return Vec::new();
+        }
+    };
+    let starts = entry_lines(text);
+    let mut targets: Vec<Target> = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let from = starts.get(i).copied().unwrap_or(1);
+        let Some(m) = entry.as_mapping() else {
+            diags.push(
+                err("发布目标应是 “键: 值” 的形式".into())
+                    .field("deploy")
+                    .line(from),
+            );
+            continue;
+        };
+        for u in yaml::unknown_keys(m, TARGET_KEYS, text, from) {
+            diags.push(
+                err("未知的发布设置".into())
+                    .field(format!("deploy.{}", u.key))
+                    .at_line(u.line)
+                    .hint(unknown_name_hint(&u.key, TARGET_KEYS)),
+            );
+        }
+        if let Some(Value::Sequence(rules)) = m.get("cache_control") {
+            for rule in rules.iter().filter_map(Value::as_mapping) {
+                for u in yaml::unknown_keys(rule, RULE_KEYS, text, from) {
+                    diags.push(
+                        err("未知的缓存规则设置".into())
+                            .field(format!("deploy.cache_control.{}", u.key))
+                            .at_line(u.line)
+                            .hint("每条规则写 glob 和 value，例如 - glob: \"*.pdf\"\n  value: public, max-age=86400"),
+                    );
+                }
+            }
+        }
+        match serde_yaml::from_value::<RawTarget>(entry.clone()) {
+            Ok(raw) => {
+                if let Some(t) = validate(raw, text, from, diags) {
+                    if targets.iter().any(|o| o.name == t.name) {
+                        diags.push(
+                            err(format!("发布目标名称 “{}” 重复", t.name))
+                                .field("deploy.name")
+                                .at_line(yaml::key_line(text, "name", from))
+                                .hint("每个发布目标的 name 必须唯一（用于 --target）"),
+                        );
+                    }
+                    targets.push(t);
+                }
+            }
+            Err(e) => diags.push(err(yaml_message(&e)).field("deploy").line(from)),
+        }
+    }
+    targets
+}
+
+fn validate(
+    raw: RawTarget,
+    text: &str,
+    from: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Target> {
+    let before = diags.len();
+    let line = |key: &str| yaml::key_line(text, key, from).or(Some(from));
+    let err = |key: &str, msg: String, hint: &str| {
+        Diagnostic::error(CONFIG_FILE, msg)
+            .field(format!("deploy.{key}"))
+            .at_line(line(key))
+            .hint(hint.to_string())
+    };
+    let name = raw.name.unwrap_or_default();
+    let name_ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !name_ok {
+        diags.push(err(
+            "name",
+            format!("发布目标名称 “{name}” 不可用"),
+            "写一个由小写字母、数字、- 和 _ 组成的名称，例如 name: oss（用于 --target 和环境变量后缀）",
+        ));
+    }
+    let kind_text = raw.kind.unwrap_or_default();
+    let kind = Kind::parse(&kind_text);
+    if kind.is_none() {
+        diags.push(err(
+            "type",
+            format!("发布目标类型 “{kind_text}” 不可用"),
+            &format!("可用类型：{}", TYPES.join("、")),
+        ));
+    }
+    let nonempty = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let (endpoint, bucket, region, root) = (
+        nonempty(raw.endpoint),
+        nonempty(raw.bucket),
+        nonempty(raw.region),
+        nonempty(raw.root),
+    );
+    let prefix = raw
+        .prefix
+        .unwrap_or_default()
+        .trim()
+        .trim_matches('/')
+        .to_string();
+    if prefix.split('/').any(|seg| seg == ".." || seg == ".") || prefix.contains('\\') {
+        diags.push(err(
+            "prefix",
+            format!("prefix “{prefix}” 不能含有 . 或 .. 或反斜杠"),
+            "写存储桶或服务器里的文件夹，例如 prefix: dangjian",
+        ));
+    }
+    if let Some(kind) = kind {
+        let need = |present: bool, key: &str, hint: &str, diags: &mut Vec<Diagnostic>| {
+            if !present {
+                diags.push(err(
+                    key,
+                    format!("{kind_text} 类型的发布目标缺少 {key}"),
+                    hint,
+                ));
+            }
+        };
+        match kind {
+            Kind::S3 | Kind::Oss | Kind::Cos | Kind::Obs => {
+                need(
+                    bucket.is_some(),
+                    "bucket",
+                    "写存储桶名称，例如 bucket: www",
+                    diags,
+                );
+                if kind != Kind::S3 {
+                    need(
+                        endpoint.is_some() || region.is_some(),
+                        "region",
+                        "写地域，例如 OSS 写 region: cn-hangzhou，COS 写 region: ap-guangzhou，OBS 写 region: cn-north-4",
+                        diags,
+                    );
+                }
+            }
+            Kind::Ftp | Kind::Sftp | Kind::Webdav => need(
+                endpoint.is_some(),
+                "endpoint",
+                "例如 endpoint: ftp://ftp.example.org:21、sftp 写 endpoint: example.org:22、webdav 写 endpoint: https://dav.example.org",
+                diags,
+            ),
+            Kind::Fs => need(
+                root.is_some(),
+                "root",
+                "写本机（或已挂载的共享）文件夹，例如 root: /mnt/www",
+                diags,
+            ),
+        }
+    }
+    if let Some(kh) = &raw.known_hosts
+        && !KNOWN_HOSTS.contains(&kh.as_str())
+    {
+        diags.push(err(
+            "known_hosts",
+            format!("known_hosts 取值 “{kh}” 不可用"),
+            "可用取值：strict（只连已知主机）、add（首次连接时记住主机，默认）、accept（不检查，仅限测试）",
+        ));
+    }
+    for rule in &raw.cache_control {
+        if globset::Glob::new(&rule.glob).is_err() {
+            diags.push(err(
+                "cache_control",
+                format!("缓存规则的 glob “{}” 写法不对", rule.glob),
+                "例如 glob: \"**/*.pdf\" 或 glob: \"assets/**\"",
+            ));
+        }
+    }
+    (diags.len() == before).then(|| Target {
+        name,
+        kind: kind.unwrap_or(Kind::Fs),
+        endpoint,
+        bucket,
+        region,
+        prefix,
+        public: raw.public.unwrap_or(true),
+        root,
+        user: nonempty(raw.user),
+        cache_control: raw.cache_control,
+        credentials_file: nonempty(raw.credentials_file),
+        known_hosts: raw.known_hosts,
+    })
+}
+
+/// Every target of site.yaml's text, in order (the first is the default).
+pub(crate) fn targets(text: &str) -> Result<Vec<Target>, Vec<Diagnostic>> {
+    let value: Value = serde_yaml::from_str(text).map_err(|e| {
+        vec![Diagnostic::error(CONFIG_FILE, yaml_message(&e)).at_line(yaml::error_line(&e))]
+    })?;
+    let Value::Mapping(map) = value else {
+        return Ok(Vec::new());
+    };
+    let mut diags = Vec::new();
+    find_secrets(&Value::Mapping(map.clone()), text, "", &mut diags);
+    let targets = parse_targets(&map, text, &mut diags);
+    if diags.is_empty() {
+        Ok(targets)
+    } else {
+        Err(diags)
+    }
+}
+
+/// Access key and secret (or user and password), and an SSH key file.
+#[derive(Default, Clone, PartialEq, Eq)]
+pub(crate) struct Credentials {
+    pub key: Option<String>,
+    pub secret: Option<String>,
+    pub ssh_key: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the secret itself.
+        f.debug_struct("Credentials")
+            .field("key", &self.key.is_some())
+            .field("secret", &self.secret.is_some())
+            .field("ssh_key", &self.ssh_key)
+            .finish()
+    }
+}
+
+/// The suffix of per-target variables: `oss-hz` → `OSS_HZ`.
+pub(crate) fn env_suffix(name: &str) -> String {
+    name.to_ascii_uppercase().replace('-', "_")
+}
+
+/// Credentials of `target`: per-target variables, then the general ones,
+/// then `credentials_file` (which must lie outside `site_root`).
+pub(crate) fn credentials(
+    target: &Target,
+    site_root: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Credentials, String> {
+    let file = match &target.credentials_file {
+        Some(path) => read_credentials_file(&expand_home(path, env), site_root)?,
+        None => BTreeMap::new(),
+    };
+    let suffix = env_suffix(&target.name);
+    let lookup = |base: &str| {
+        let specific = format!("{base}_{suffix}");
+        env(&specific)
+            .or_else(|| env(base))
+            .or_else(|| file.get(&specific).cloned())
+            .or_else(|| file.get(base).cloned())
+            .filter(|v| !v.is_empty())
+    };
+    Ok(Credentials {
+        key: lookup("DANGJIAN_DEPLOY_KEY"),
+        secret: lookup("DANGJIAN_DEPLOY_SECRET"),
+        ssh_key: lookup("DANGJIAN_DEPLOY_SSH_KEY"),
+    })
+}
+
+fn expand_home(path: &str, env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
+    match path.strip_prefix("~/") {
+        Some(rest) => env("HOME")
+            .or_else(|| env("USERPROFILE"))
+            .map(|h| Path::new(&h).join(rest))
+            .unwrap_or_else(|| PathBuf::from(path)),
+        None => PathBuf::from(path),
+    }
+}
+
+/// `NAME=VALUE` lines (`#` comments), like a shell environment file.
+fn read_credentials_file(
+    path: &Path,
+    site_root: &Path,
+) -> Result<BTreeMap<String, String>, String> {
+    let abs = |p: &Path| {
+        std::fs::canonicalize(p)
+            .unwrap_or_else(|_| std::path::absolute(p).unwrap_or(p.to_path_buf()))
+    };
+    let (file, root) = (abs(path), abs(site_root));
+    if file.starts_with(&root) {
+        return Err(format!(
+            "凭据文件 “{}” 在站点文件夹里，可能随站点被复制或提交；请把它移到站点之外（例如 ~/.config/dangjian/credentials）",
+            path.display()
+        ));
+    }
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| format!("无法读取凭据文件 “{}”（{e}）", path.display()))?;
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        if let Some((k, v)) = line.split_once('=') {
+            let v = v.trim().trim_matches(['"', '\'']);
+            out.insert(k.trim().to_string(), v.to_string());
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "title: a\nbase_url: https://example.org/\n";
+
+    fn check_text(text: &str) -> Vec<Diagnostic> {
+        let map: Mapping = serde_yaml::from_str(text).unwrap();
+        check(&map, text)
+    }
+
+    #[test]
+    fn the_issue_example_is_valid() {
+        let text = format!(
+            "{HEAD}deploy:\n  - name: oss              # the default\n    type: s3\n    endpoint: http://127.0.0.1:8333\n    bucket: www\n    region: us-east-1\n    prefix: \"\"\n    public: true\n"
+        );
+        assert!(check_text(&text).is_empty());
+        let t = targets(&text).unwrap();
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].kind, Kind::S3);
+        assert_eq!(t[0].bucket.as_deref(), Some("www"));
+        assert!(t[0].public);
+    }
+
+    #[test]
+    fn unknown_key_unknown_type_and_duplicates_name_their_lines() {
+        let text = format!(
+            "{HEAD}deploy:\n  - name: a\n    type: s4\n    bucket: x\n  - name: a\n    type: ftp\n    endpont: ftp://h\n"
+        );
+        let d = check_text(&text);
+        let find = |f: &str| d.iter().find(|d| d.field.as_deref() == Some(f)).unwrap();
+        assert_eq!(find("deploy.type").line, Some(5));
+        assert_eq!(find("deploy.endpont").line, Some(9));
+        assert!(
+            find("deploy.endpont")
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("endpoint")
+        );
+        // The second `a` lacks an endpoint (typo), so the duplicate is the first pair only when both parse.
+        assert!(
+            d.iter()
+                .any(|d| d.field.as_deref() == Some("deploy.endpoint"))
+        );
+    }
+
+    #[test]
+    fn duplicate_names_are_refused() {
+        let text = format!(
+            "{HEAD}deploy:\n  - name: a\n    type: fs\n    root: /tmp/x\n  - name: a\n    type: fs\n    root: /tmp/y\n"
+        );
+        let d = check_text(&text);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].message.contains("重复"));
+        assert_eq!(d[0].line, Some(7));
+    }
+
+    #[test]
+    fn secrets_are_refused_with_their_line() {
+        for key in [
+            "secret",
+            "password",
+            "access_key_id",
+            "secret_access_key",
+            "token",
+            "key",
+        ] {
+            let text = format!(
+                "{HEAD}deploy:\n  - name: a\n    type: s3\n    bucket: b\n    {key}: hunter2\n"
+            );
+            let d = check_text(&text);
+            assert_eq!(d.len(), 1, "{key}: {d:?}");
+            assert_eq!(d[0].line, Some(7), "{key}");
+            assert!(d[0].message.contains("密钥"));
+            assert!(
+                d[0].hint
+                    .as_deref()
+                    .unwrap()
+                    .contains("DANGJIAN_DEPLOY_SECRET")
+            );
+        }
+        let text = format!(
+            "{HEAD}deploy:\n  - name: a\n    type: ftp\n    endpoint: ftp://u:hunter2@example.org\n"
+        );
+        let d = check_text(&text);
+        assert_eq!(d[0].line, Some(6));
+        // A file reference is not a secret.
+        let text = format!(
+            "{HEAD}deploy:\n  - name: a\n    type: s3\n    bucket: b\n    credentials_file: ~/.config/dj\n"
+        );
+        assert!(check_text(&text).is_empty());
+    }
+
+    #[test]
+    fn omitted_public_means_public() {
+        let text = format!("{HEAD}deploy:\n  - name: lan\n    type: fs\n    root: /srv/www\n");
+        assert!(targets(&text).unwrap()[0].public);
+        let text = format!("{text}    public: false\n");
+        assert!(!targets(&text).unwrap()[0].public);
+    }
+
+    #[test]
+    fn prefix_cannot_climb() {
+        let text =
+            format!("{HEAD}deploy:\n  - name: a\n    type: s3\n    bucket: b\n    prefix: ../x\n");
+        assert_eq!(check_text(&text)[0].field.as_deref(), Some("deploy.prefix"));
+    }
+
+    #[test]
+    fn credentials_prefer_the_target_then_general_then_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        std::fs::create_dir(&site).unwrap();
+        let file = dir.path().join("creds");
+        std::fs::write(
+            &file,
+            "# x\nDANGJIAN_DEPLOY_KEY=filekey\nDANGJIAN_DEPLOY_SECRET=\"filesecret\"\n",
+        )
+        .unwrap();
+        let text = format!(
+            "{HEAD}deploy:\n  - name: oss-hz\n    type: oss\n    bucket: b\n    region: cn-hangzhou\n    credentials_file: {}\n",
+            file.display()
+        );
+        let t = &targets(&text).unwrap()[0];
+        let env = |k: &str| match k {
+            "DANGJIAN_DEPLOY_KEY_OSS_HZ" => Some("specific".to_string()),
+            "DANGJIAN_DEPLOY_KEY" => Some("general".to_string()),
+            _ => None,
+        };
+        let c = credentials(t, &site, &env).unwrap();
+        assert_eq!(c.key.as_deref(), Some("specific"));
+        assert_eq!(c.secret.as_deref(), Some("filesecret"));
+        assert!(!format!("{c:?}").contains("filesecret"));
+        // A credentials file inside the site is refused.
+        let inside = site.join("creds");
+        std::fs::write(&inside, "DANGJIAN_DEPLOY_KEY=x\n").unwrap();
+        let mut t2 = t.clone();
+        t2.credentials_file = Some(inside.display().to_string());
+        assert!(
+            credentials(&t2, &site, &env)
+                .unwrap_err()
+                .contains("站点文件夹里")
+        );
+    }
+}
