@@ -135,7 +135,7 @@ pub fn run(opts: &DeployOptions, say: &(dyn Fn(&str) + Sync)) -> Result<DeployRe
         .build()
         .map_err(|e| DeployError::Output(format!("无法启动发布任务：{e}")))?;
     runtime.block_on(async {
-        let (state, clean) = read_state(&op, &local, opts, say).await?;
+        let (state, clean) = read_state(&op, target.kind, &local, opts, say).await?;
         let entries: std::collections::BTreeMap<String, Entry> = local
             .iter()
             .map(|(p, l)| (p.clone(), l.entry.clone()))
@@ -209,6 +209,7 @@ fn report(
 /// manifest, a listing. Returns whether the manifest alone was exact.
 async fn read_state(
     op: &opendal::Operator,
+    kind: config::Kind,
     local: &std::collections::BTreeMap<String, manifest::LocalFile>,
     opts: &DeployOptions,
     say: &(dyn Fn(&str) + Sync),
@@ -261,6 +262,16 @@ async fn read_state(
     };
     let mut state = plan::remote_state(base, found.map(|m| m.run.as_str()), &journal);
     if unfinished {
+        if kind == config::Kind::Ftp {
+            let pending: Vec<String> = state
+                .iter()
+                .filter(|(_, r)| matches!(r, plan::Remote::Unknown(Some(_))))
+                .map(|(p, _)| p.clone())
+                .collect();
+            remote::sweep_ftp_temps(op, &pending)
+                .await
+                .map_err(err("清理临时文件", "/"))?;
+        }
         let n = remote::settle(op, &mut state, local, opts.jobs)
             .await
             .map_err(err("核对", "/"))?;

@@ -196,6 +196,8 @@ pub(crate) async fn clear_journal(op: &Operator) -> opendal::Result<()> {
     for entry in entries.iter().filter(|e| e.metadata().is_file()) {
         op.delete(entry.path()).await?;
     }
+    // Servers with folders keep an empty one otherwise; object stores have none.
+    let _ = op.delete(JOURNAL_DIR).await;
     Ok(())
 }
 
@@ -312,4 +314,35 @@ async fn probe(
     } else {
         Remote::Unknown(None)
     }))
+}
+
+/// FTP uploads go to `<name>.<8 letters or digits>` in the top folder and
+/// are renamed when complete; an interrupted one leaves that file behind.
+/// Removes those left by the uploads that were under way (`pending`).
+pub(crate) async fn sweep_ftp_temps(op: &Operator, pending: &[String]) -> opendal::Result<usize> {
+    let names: std::collections::BTreeSet<&str> = pending
+        .iter()
+        .map(|p| p.rsplit('/').next().unwrap_or(p))
+        .collect();
+    let is_temp = |name: &str| {
+        name.rsplit_once('.').is_some_and(|(base, tail)| {
+            tail.len() == 8
+                && tail.chars().all(|c| c.is_ascii_alphanumeric())
+                && names.contains(base)
+        })
+    };
+    let entries = match op.list("").await {
+        Ok(e) => e,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut n = 0;
+    for e in entries
+        .iter()
+        .filter(|e| e.metadata().is_file() && is_temp(e.name()))
+    {
+        op.delete(e.path()).await?;
+        n += 1;
+    }
+    Ok(n)
 }
