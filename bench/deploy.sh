@@ -68,7 +68,7 @@ build
 total_files=$(find "$SITE/output" -type f | wc -l)
 total_bytes=$(du -sb "$SITE/output" | cut -f1)
 echo "corpus: $SIZE items, $total_files files, $((total_bytes / 1000000)) MB of output"
-item=$(find "$SITE/content/news" -name '*.md' ! -name '_index.md' | sort | head -1)
+item=$(find "$SITE/content/news" -name '*.md' ! -name '_index.md' | sort | sed -n 1p)
 first=(); same=(); one=()
 for r in $(seq "$RUNS"); do
   cp "$item" "$WEED_DIR/item.md"

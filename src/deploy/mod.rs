@@ -8,6 +8,7 @@
 //! delete; [`executor`] carries it out; [`report`] tells the editor.
 
 pub(crate) mod config;
+mod credentials;
 mod executor;
 mod headers;
 mod manifest;
@@ -122,7 +123,7 @@ pub fn run(opts: &DeployOptions, say: &(dyn Fn(&str) + Sync)) -> Result<DeployRe
     let target = pick(config::targets(&text).map_err(DeployError::Config)?, opts)?;
     let out = opts.out.clone().unwrap_or_else(|| opts.root.join("output"));
     let scope = check_output(&out, &target, &opts.root)?;
-    let creds = config::credentials(&target, &opts.root, &|k| std::env::var(k).ok())
+    let creds = credentials::credentials(&target, &opts.root, &|k| std::env::var(k).ok())
         .map_err(DeployError::Credentials)?;
     let op = remote::operator(&target, &creds, &opts.root).map_err(|m| {
         DeployError::Credentials(format!("无法连接发布目标 “{}”：{m}", target.name))

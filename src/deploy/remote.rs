@@ -8,7 +8,8 @@ use std::time::Duration;
 use futures_util::{StreamExt, TryStreamExt};
 use opendal::{ErrorKind, Operator};
 
-use super::config::{Credentials, Kind, Target};
+use super::config::{Kind, Target};
+use super::credentials::Credentials;
 use super::manifest::{
     Entry, JOURNAL_DIR, JournalPart, LocalFile, MANIFEST, Manifest, md5_hex, sha256_hex,
 };

@@ -316,7 +316,7 @@ echo "s3: Content-Type and Cache-Control as expected"
 
 # 2. One item changes: exactly the changed files go up.
 cp -r "$OUT" "$work/out-before"
-item=$(find "$SITE/content/news" -name '*.md' ! -name '_index.md' | sort | head -1)
+item=$(find "$SITE/content/news" -name '*.md' ! -name '_index.md' | sort | sed -n 1p)
 printf '\n这是为发布测试追加的一段正文。\n' >> "$item"
 build
 changed=$(cmp_dirs changed "$work/out-before" "$OUT")
@@ -389,7 +389,7 @@ interrupt() { # target, what to kill: server|client
   sed -n 's/^  上传 //p' "$work/$t-resume.txt" | sort >"$work/$t-resent.txt"
   local twice
   twice=$(comm -12 "$work/$t-matching.txt" "$work/$t-resent.txt" | wc -l)
-  [ "$twice" = 0 ] || fail "$t: $twice files that had arrived were uploaded again: $(comm -12 "$work/$t-matching.txt" "$work/$t-resent.txt" | head -3)"
+  [ "$twice" = 0 ] || fail "$t: $twice files that had arrived were uploaded again: $(comm -12 "$work/$t-matching.txt" "$work/$t-resent.txt" | sed -n 1,3p)"
   cmp_dirs equal "$OUT" "$(remote_dir "$t")" >/dev/null || fail "$t: not converged after resume"
   echo "$t: killed the $victim after $sent_before uploads; the rerun sent $(wc -l <"$work/$t-resent.txt") files, none of the $(wc -l <"$work/$t-matching.txt") already matching, and converged"
 }
