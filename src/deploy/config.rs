@@ -382,6 +382,21 @@ fn validate(
             ),
         }
     }
+    let schemes: &[&str] = match kind {
+        Some(Kind::Ftp) => &["ftp://", "ftps://"],
+        Some(Kind::Sftp | Kind::Fs) | None => &[],
+        Some(_) => &["http://", "https://"],
+    };
+    if let Some(ep) = &endpoint
+        && !schemes.is_empty()
+        && !schemes.iter().any(|s| ep.starts_with(s))
+    {
+        diags.push(err(
+            "endpoint",
+            format!("地址 “{ep}” 应以 {} 开头", schemes.join(" 或 ")),
+            "例如 endpoint: ftp://ftp.example.org:21（FTP），https://oss-cn-hangzhou.aliyuncs.com（对象存储）",
+        ));
+    }
     if let Some(kh) = &raw.known_hosts
         && !KNOWN_HOSTS.contains(&kh.as_str())
     {
@@ -534,6 +549,18 @@ mod tests {
         assert!(targets(&text).unwrap()[0].public);
         let text = format!("{text}    public: false\n");
         assert!(!targets(&text).unwrap()[0].public);
+    }
+
+    #[test]
+    fn endpoints_need_their_scheme() {
+        let text =
+            format!("{HEAD}deploy:\n  - name: a\n    type: ftp\n    endpoint: example.org\n");
+        let d = check_text(&text);
+        assert_eq!(d[0].field.as_deref(), Some("deploy.endpoint"));
+        assert_eq!(d[0].line, Some(6));
+        let text =
+            format!("{HEAD}deploy:\n  - name: a\n    type: sftp\n    endpoint: example.org:22\n");
+        assert!(check_text(&text).is_empty());
     }
 
     #[test]

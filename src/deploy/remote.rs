@@ -136,10 +136,13 @@ fn sftp(_: &Target, _: &Credentials) -> Result<Operator, String> {
 }
 
 fn with_layers(op: Operator) -> Operator {
+    // A whole file goes up in one request: 5 minutes lets a 30 MB lesson
+    // recording through a slow county uplink; a dead server is noticed by
+    // its refused or reset connection long before that.
     op.layer(
         opendal::layers::TimeoutLayer::new()
             .with_timeout(Duration::from_secs(60))
-            .with_io_timeout(Duration::from_secs(30)),
+            .with_io_timeout(Duration::from_secs(300)),
     )
     .layer(
         opendal::layers::RetryLayer::new()
