@@ -47,7 +47,7 @@ impl Executor<'_> {
             bar.set_draw_target(ProgressDrawTarget::hidden());
         }
         if let Ok(style) = ProgressStyle::with_template(
-            "上传 [{bar:30}] {binary_bytes}/{binary_total_bytes} {msg} {binary_bytes_per_sec} 剩余 {eta}",
+            "上传 [{bar:30}] {decimal_bytes}/{decimal_total_bytes} {msg} {decimal_bytes_per_sec} 剩余 {eta}",
         ) {
             bar.set_style(style.progress_chars("=> "));
         }
