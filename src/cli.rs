@@ -47,6 +47,52 @@ pub enum Command {
     /// 新建一篇内容（含全部可填字段和中文说明，默认为草稿）
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
     New(NewArgs),
+    /// 把生成的网站发布到对象存储、FTP、SFTP 或 WebDAV（只上传有变化的文件）
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Deploy(DeployArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// 要发布的输出文件夹（默认为站点根目录下的 output/）
+    #[arg(long, value_name = "目录")]
+    pub out: Option<PathBuf>,
+    /// 发布目标名称（site.yaml 中 deploy 的 name；默认第一个）
+    #[arg(long, value_name = "名称")]
+    pub target: Option<String>,
+    /// 只列出将上传和删除的文件，不做任何改动
+    #[arg(long)]
+    pub dry_run: bool,
+    /// 最多删除的文件数，超过则停止（默认 256）
+    #[arg(long, default_value_t = 256, value_name = "数量")]
+    pub max_deletes: usize,
+    /// 不论目标上已有什么，上传全部文件
+    #[arg(long)]
+    pub force: bool,
+    /// 同时传输的文件数
+    #[arg(long, default_value_t = 8, value_name = "数量")]
+    pub jobs: usize,
+    /// 列出每个上传和删除的文件
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+impl DeployArgs {
+    pub fn options(&self, progress: bool) -> crate::deploy::DeployOptions {
+        crate::deploy::DeployOptions {
+            root: self.site.root.clone(),
+            out: self.out.clone(),
+            target: self.target.clone(),
+            dry_run: self.dry_run,
+            max_deletes: self.max_deletes,
+            force: self.force,
+            jobs: self.jobs.max(1),
+            verbose: self.verbose,
+            progress,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -34,6 +34,7 @@ const ROOT_KEYS: &[&str] = &[
     "logo",
     "share_image",
     "feeds",
+    "deploy",
 ];
 const FOOTER_KEYS: &[&str] = &[
     "sponsor",
@@ -246,6 +247,7 @@ impl Config {
         };
         let doc = yaml::parse(text).map_err(yaml_err)?;
         let mut diags = check_keys(doc.root());
+        diags.extend(crate::deploy::config::check(&doc));
         if !diags.is_empty() {
             return Err(diags);
         }

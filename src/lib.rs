@@ -12,6 +12,7 @@ pub mod config;
 #[macro_use]
 mod console;
 pub mod content;
+pub mod deploy;
 pub mod diagnostic;
 pub mod markdown;
 pub mod output;

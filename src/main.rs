@@ -76,7 +76,7 @@ fn usage_error(err: &clap::Error) -> String {
             format!("无法识别的命令 “{}”", ctx(ContextKind::InvalidSubcommand))
         }
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            "缺少命令（build、check 或 new）".to_string()
+            "缺少命令（build、serve、check、new 或 deploy）".to_string()
         }
         ErrorKind::MissingRequiredArgument => {
             format!("缺少必需的参数 {}", ctx(ContextKind::InvalidArg))
@@ -180,6 +180,23 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Deploy(args) => {
+            let progress = std::io::stderr().is_terminal();
+            match dangjian::deploy::run(&args.options(progress), &|s| outln!("{s}")) {
+                Ok(r) => {
+                    outln!("{}", r.summary);
+                    ExitCode::SUCCESS
+                }
+                Err(dangjian::deploy::DeployError::Config(diags)) => {
+                    print_diagnostics(&diags);
+                    ExitCode::FAILURE
+                }
+                Err(e) => {
+                    eoutln!("错误：{e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Serve(args) => match dangjian::serve::run(args.options()) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {

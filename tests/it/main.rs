@@ -1,6 +1,7 @@
 //! Integration tests: fixture sites built by the real binary.
 
 mod data;
+mod deploy;
 mod errors;
 mod feeds;
 mod fuzz;
