@@ -192,7 +192,7 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
                 Err(e) => {
-                    eoutln!("错误：{e}");
+                    errln!("错误：{e}");
                     ExitCode::FAILURE
                 }
             }
