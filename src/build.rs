@@ -68,6 +68,8 @@ pub struct BuildReport {
     pub next_change: Option<crate::site::NextChange>,
     /// Public items allowed to show personal data, with the reason given.
     pub pii_allowed: Vec<(PathBuf, String)>,
+    /// What the build says about pulled entries (`sources:`).
+    pub pulled: crate::pull::BuildNotes,
     pub timings: Vec<(&'static str, Duration)>,
     pub total: Duration,
 }
@@ -150,6 +152,12 @@ pub fn prepare_cached(
     let md = Markdown::new(!config.markdown.unsafe_html, config.markdown.highlight);
     let site = Site::build_cached(&opts.root, config, content, gate, &md, &mut caches.model);
     lap("建立模型与 Markdown", &mut timings);
+    // Pulled feeds come from the cache `dangjian pull` filled: no network.
+    let site = site.map(|mut s| {
+        s.pulled = crate::pull::load(&opts.root, &s.config, &s.gate);
+        s
+    });
+    lap("读取上下联动缓存", &mut timings);
     match (site, theme) {
         (Ok(site), Ok(theme)) if diags.is_empty() => Ok(Prepared {
             site,
@@ -209,6 +217,7 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport
         now: site.gate.now,
         next_change: site.next_change,
         pii_allowed: site.pii_allowed.clone(),
+        pulled: site.pulled.notes(),
         timings,
         total: start.elapsed(),
     })
@@ -218,7 +227,15 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport
 fn check_out_dir(root: &Path, out: &Path) -> Result<(), Diagnostic> {
     let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     let (root, out) = (abs(root), abs(out));
-    let protected = ["content", "themes", "static", "site.yaml", "src", ".git"];
+    let protected = [
+        "content",
+        "themes",
+        "static",
+        "site.yaml",
+        "src",
+        ".git",
+        ".dangjian-cache",
+    ];
     let bad = root.starts_with(&out) || protected.iter().any(|p| out.starts_with(root.join(p)));
     if bad {
         return Err(Diagnostic::error(

@@ -29,6 +29,8 @@ const ROOT_KEYS: &[&str] = &[
     "logo",
     "share_image",
     "feeds",
+    "sources",
+    "pull",
 ];
 const FOOTER_KEYS: &[&str] = &["icp", "police", "contact"];
 const DISCLOSURE_KEYS: &[&str] = &["default_days", "contact", "holidays", "workdays"];
@@ -59,6 +61,8 @@ pub struct Config {
     pub organization: OrgNode,
     pub markdown: MarkdownConfig,
     pub feeds: FeedsConfig,
+    /// Feeds gathered by `dangjian pull` (`sources:`) and how (`pull:`).
+    pub sources: crate::pull::SourcesConfig,
 }
 
 fn serialize_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
@@ -272,6 +276,7 @@ impl Config {
             children: Vec::new(),
         });
         check_org(&organization, text, &mut diags);
+        let sources = crate::pull::config::parse(map, text, &organization, &mut diags);
         if !diags.is_empty() {
             return Err(diags);
         }
@@ -292,6 +297,7 @@ impl Config {
             organization,
             markdown: raw.markdown,
             feeds: raw.feeds,
+            sources,
         })
     }
 

@@ -13,6 +13,7 @@ pub mod content;
 pub mod diagnostic;
 pub mod markdown;
 pub mod output;
+pub mod pull;
 pub mod render;
 pub mod scaffold;
 pub mod serve;

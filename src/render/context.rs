@@ -483,6 +483,7 @@ pub fn site_view(site: &Site) -> SiteView<'_> {
             url: site.url(&format!("{}/", kind.dir())),
         });
     }
+    nav.extend(super::pulled::nav(site));
     nav.push(Link {
         title: "组织机构".into(),
         url: site.url("branches/"),

@@ -7,6 +7,7 @@
 mod context;
 pub mod feeds;
 mod pages;
+mod pulled;
 mod sitemap;
 
 use std::hash::{Hash, Hasher};

@@ -29,6 +29,8 @@ pub enum Job {
     Branches,
     NotFound,
     Feeds,
+    /// A page of the 基层动态 listing (`render/pulled.rs`).
+    Jiceng(usize),
 }
 
 /// A paginated listing.
@@ -131,6 +133,7 @@ impl<'a> Renderer<'a> {
         for (key, list) in &s.categories {
             (key, list.len()).hash(&mut h);
         }
+        s.pulled.fingerprint.hash(&mut h);
         h.finish()
     }
 
@@ -214,6 +217,7 @@ impl<'a> Renderer<'a> {
             }
             Job::NotFound => super::memo_key("404", ""),
             Job::Feeds => super::memo_key("feeds", ""),
+            Job::Jiceng(n) => super::memo_key("list", &page_path(super::pulled::JICENG, n)),
         };
         (key, h.finish())
     }
@@ -286,6 +290,7 @@ impl<'a> Renderer<'a> {
         for (i, b) in s.branches.iter().enumerate() {
             jobs.extend((1..=pages(b.all.len(), per)).map(|p| Job::Listing(Listing::Branch(i), p)));
         }
+        jobs.extend((1..=super::pulled::pages(s)).map(Job::Jiceng));
         jobs
     }
 
@@ -335,6 +340,10 @@ impl<'a> Renderer<'a> {
                 let mut ctx = self.base.clone();
                 ctx.insert("feed_groups", &self.feed_groups());
                 page("feeds/".into(), "feeds.html", ctx)
+            }
+            Job::Jiceng(n) => {
+                let (path, ctx) = super::pulled::listing(s, self.base.clone(), n);
+                page(path, "jiceng.html", ctx)
             }
             Job::NotFound => {
                 let html = self.render("404.html", &self.base)?;
@@ -543,6 +552,11 @@ impl<'a> Renderer<'a> {
                 "branch.html"
             }
         };
+        match listing {
+            Listing::Branch(b) if n == 1 => super::pulled::branch(s, &s.branches[b].id, &mut ctx),
+            Listing::Kind(Kind::Notice) if n == 1 => super::pulled::notices(s, &mut ctx),
+            _ => {}
+        }
         ctx.insert("paginator", &self.paginator(&base, list, per, n));
         ctx.insert("permalink", &s.permalink(&page_path(&base, n)));
         ctx.insert("feeds", &self.feeds_for(&["", &base]));
@@ -634,6 +648,7 @@ impl<'a> Renderer<'a> {
         ctx.insert("disclosures", &views(of(Kind::Disclosure), 5));
         ctx.insert("courses", &self.course_views(false));
         ctx.insert("required_lessons", &self.required_lessons(6));
+        super::pulled::home(s, &mut ctx);
         ctx
     }
 

@@ -48,6 +48,8 @@ pub struct Site {
     pub next_change: Option<NextChange>,
     /// Public items allowed to show personal data: source and the reason given.
     pub pii_allowed: Vec<(PathBuf, String)>,
+    /// Entries of `sources:` read from the pull cache (filled by the build's load stage).
+    pub pulled: crate::pull::Pulled,
 }
 
 /// URL segments that items may not take, because listings use them.
@@ -63,6 +65,7 @@ const RESERVED_TOP: &[&str] = &[
     "static",
     "pages",
     "search",
+    "jiceng",
 ];
 
 /// Items kept between builds (`serve`): an item is made again only when its
@@ -435,6 +438,7 @@ impl Site {
             loose_assets,
             next_change: None,
             pii_allowed,
+            pulled: crate::pull::Pulled::default(),
             config,
             root: root.to_path_buf(),
             gate,
