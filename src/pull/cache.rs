@@ -139,11 +139,16 @@ pub fn write(root: &Path, file: &CacheFile) -> Result<(), CacheError> {
     std::fs::create_dir_all(&dir).map_err(io)?;
     let mut text = serde_json::to_vec_pretty(file).map_err(|e| io(e.into()))?;
     text.push(b'\n');
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{}.", file.id))
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(io)?;
+    let prefix = format!(".{}.", file.id);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // Like any file the user writes (tempfile's default is owner-only).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let mut tmp = builder.tempfile_in(&dir).map_err(io)?;
     tmp.write_all(&text).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(root.join(&rel)).map_err(|e| io(e.error))?;

@@ -33,7 +33,7 @@ pub fn admit(source: &Source, entry: &PulledEntry, scope: Scope) -> Result<(), D
         // The title is named only when the number is elsewhere: warnings
         // are logged, and the number must not spread.
         let named = if what == "标题" {
-            format!("条目 {}", entry.link)
+            format!("条目 {} ", entry.link)
         } else {
             format!("条目 “{}”（{}）", entry.title, entry.link)
         };

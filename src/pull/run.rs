@@ -220,7 +220,7 @@ impl Job {
     fn now(&self) -> String {
         self.fixed_now
             .unwrap_or_else(|| time::now(self.tz))
-            .to_rfc3339()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
     }
 
     async fn pull_one(self, source: Source) -> SourceResult {

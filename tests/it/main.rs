@@ -2,11 +2,13 @@
 
 mod errors;
 mod feeds;
+mod feedserver;
 mod gate;
 mod happy;
 mod incremental;
 mod new;
 mod output;
+mod pull;
 mod serve;
 mod snapshots;
 mod support;
