@@ -27,6 +27,10 @@ cargo build --release -q --bin dangjian
 DJ=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/dangjian
 
 rm -rf "$BENCH_DIR"
+mkdir -p "$BENCH_DIR"
+# A copy, so that another build into a shared target folder cannot swap it mid-run.
+cp "$DJ" "$BENCH_DIR/dangjian"
+DJ=$BENCH_DIR/dangjian
 site=$BENCH_DIR/county
 mkdir -p "$site/content/news"
 python3 bench/pull_server.py "$N" "$PORTS" "$BENCH_DIR/sources.yaml" > "$BENCH_DIR/server.log" 2>&1 &

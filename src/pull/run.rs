@@ -225,16 +225,18 @@ impl Job {
 
     async fn pull_one(self, source: Source) -> SourceResult {
         let clock = Clock::now();
-        let prev = cache::read(&self.root, &source.id);
-        // A broken cache file is replaced by this pull's result.
-        let prev = prev.ok().flatten();
-        let usable = prev
-            .as_ref()
-            .filter(|p| p.url == source.url && p.last_success.is_some());
-        let req = Request {
-            url: source.url.clone(),
-            etag: usable.and_then(|p| p.etag.clone()),
-            last_modified: usable.and_then(|p| p.last_modified.clone()),
+        // Only the validators are kept while waiting for the network: with
+        // a thousand sources in flight, whole caches would add up.
+        let req = {
+            let prev = cache::read(&self.root, &source.id).ok().flatten();
+            let usable = prev
+                .as_ref()
+                .filter(|p| p.url == source.url && p.last_success.is_some());
+            Request {
+                url: source.url.clone(),
+                etag: usable.and_then(|p| p.etag.clone()),
+                last_modified: usable.and_then(|p| p.last_modified.clone()),
+            }
         };
         let seed = {
             use std::hash::{Hash, Hasher};
@@ -246,6 +248,8 @@ impl Job {
         let (id, url) = (source.id.clone(), source.url.clone());
         // Parsing and the flushed write are blocking work.
         let outcome = tokio::task::spawn_blocking(move || {
+            // A broken cache file is replaced by this pull's result.
+            let prev = cache::read(&self.root, &source.id).ok().flatten();
             let (file, outcome) = apply(prev, &source, result, &self.now());
             match cache::write(&self.root, &file) {
                 Ok(()) => outcome,
