@@ -126,6 +126,12 @@ pub fn run(opts: &PullOptions, progress: &dyn Progress) -> Result<PullReport, Ve
         })?),
     };
     let sources = select(&config, &opts.only)?;
+    if sources.is_empty() {
+        return Ok(PullReport {
+            results: Vec::new(),
+            took: start.elapsed(),
+        });
+    }
     let dir = opts.root.join(cache::CACHE_DIR);
     std::fs::create_dir_all(&dir).map_err(|e| {
         vec![Diagnostic::error(

@@ -192,6 +192,16 @@ fn county(server: &FeedServer, closed: u16) -> TestSite {
     });
     server.route("/f49", |_, _| Reply::status(404));
     let site = TestSite::basic();
+    // Beside the fixture's draft, future and party items: a unit item and a
+    // withdrawn 公示, none of which may reach any page (pulled blocks included).
+    site.write(
+        "content/notices/unit-only.md",
+        "---\ntitle: 本单位 PULL-UNIT-MARKER\ndate: 2026-11-01\nscope: unit\n---\n",
+    );
+    site.write(
+        "content/disclosure/pull-wd.md",
+        "---\ntitle: 发展党员公示\ndate: 2026-11-01\ncategory: membership\nafter_period: withdraw\nperiod:\n  start: 2026-11-01\n  end: 2026-11-05\npersons:\n  - name: NAME-PULL-WD\n    gender: 男\n---\nBODY-PULL-WD\n",
+    );
     site.write(
         "site.yaml",
         &site_yaml(
@@ -276,6 +286,22 @@ fn pulls_fifty_feeds_survives_bad_ones_and_builds_offline() {
         assert!(pages.contains(&marker), "{marker} missing");
     }
     assert!(!pages.contains("V45-HUGE"), "oversized feed is not shown");
+    for (path, bytes) in TestSite::tree(&site.out()) {
+        let t = text(&bytes);
+        for m in [
+            "DRAFT-TITLE-MARKER",
+            "FUTURE-TITLE-MARKER",
+            "PARTY-TITLE-MARKER",
+            "PULL-UNIT-MARKER",
+            "NAME-PULL-WD",
+            "BODY-PULL-WD",
+        ] {
+            assert!(
+                !t.contains(m) && !path.contains(m),
+                "{m} leaked into {path}"
+            );
+        }
+    }
     // The listing, a branch page (with its own site's link) and the home page.
     let jiceng = site.read("jiceng/index.html");
     assert!(jiceng.contains("<h1>基层动态</h1>") && site.exists("jiceng/page/7/index.html"));
