@@ -77,6 +77,8 @@ pub struct BuildReport {
     pub pii_allowed: Vec<(PathBuf, String)>,
     /// Problems that did not stop the build.
     pub warnings: Vec<Diagnostic>,
+    /// What the build says about pulled entries (`sources:`).
+    pub pulled: crate::pull::BuildNotes,
     pub timings: Vec<(&'static str, Duration)>,
     pub total: Duration,
 }
@@ -160,6 +162,12 @@ pub fn prepare_cached(
     let md = Markdown::new(!config.markdown.unsafe_html, config.markdown.highlight);
     let site = Site::build_cached(&opts.root, config, content, gate, &md, &mut caches.model);
     lap("建立模型与 Markdown", &mut timings);
+    // Pulled feeds come from the cache `dangjian pull` filled: no network.
+    let site = site.map(|mut s| {
+        s.pulled = crate::pull::load(&opts.root, &s.config, &s.gate);
+        s
+    });
+    lap("读取上下联动缓存", &mut timings);
     match (site, theme) {
         (Ok(site), Ok(theme)) if diags.is_empty() => Ok(Prepared {
             site,
@@ -224,6 +232,7 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport
         next_change: site.next_change,
         pii_allowed: site.pii_allowed.clone(),
         warnings: site.warnings.clone(),
+        pulled: site.pulled.notes(),
         timings,
         total: start.elapsed(),
     })

@@ -50,6 +50,34 @@ pub enum Command {
     /// 把生成的网站发布到对象存储、FTP、SFTP 或 WebDAV（只上传有变化的文件）
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
     Deploy(DeployArgs),
+    /// 拉取 site.yaml 中 sources 列出的订阅源（基层动态、上级通知）到本地缓存
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Pull(PullArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// 只拉取这些来源（写 sources 中的 id，可写多个）
+    #[arg(long, value_name = "编号", num_args = 1..)]
+    pub only: Vec<String>,
+    /// 以此时间记入缓存（默认为当前时间；用于测试和重现）
+    #[arg(long, value_name = "时间")]
+    pub now: Option<String>,
+    /// 列出每个来源的结果（默认只列出失败的）
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+impl PullArgs {
+    pub fn options(&self) -> crate::pull::PullOptions {
+        crate::pull::PullOptions {
+            root: self.site.root.clone(),
+            now: self.now.clone(),
+            only: self.only.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -35,6 +35,8 @@ const ROOT_KEYS: &[&str] = &[
     "share_image",
     "feeds",
     "deploy",
+    "sources",
+    "pull",
 ];
 const FOOTER_KEYS: &[&str] = &[
     "sponsor",
@@ -73,6 +75,8 @@ pub struct Config {
     pub organization: OrgNode,
     pub markdown: MarkdownConfig,
     pub feeds: FeedsConfig,
+    /// Feeds gathered by `dangjian pull` (`sources:`) and how (`pull:`).
+    pub sources: crate::pull::SourcesConfig,
 }
 
 fn serialize_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
@@ -325,6 +329,7 @@ impl Config {
         let mut disclosure = raw.disclosure;
         disclosure.calendar = checks::calendar(&disclosure, &doc, &mut diags);
         checks::footer(&raw.footer, &doc, &mut diags);
+        let sources = crate::pull::config::parse(&doc, &organization, &mut diags);
         if !diags.is_empty() {
             return Err(diags);
         }
@@ -345,6 +350,7 @@ impl Config {
             organization,
             markdown: raw.markdown,
             feeds: raw.feeds,
+            sources,
         })
     }
 

@@ -16,6 +16,7 @@ pub mod deploy;
 pub mod diagnostic;
 pub mod markdown;
 pub mod output;
+pub mod pull;
 pub mod render;
 pub mod scaffold;
 pub mod serve;

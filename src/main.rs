@@ -76,7 +76,7 @@ fn usage_error(err: &clap::Error) -> String {
             format!("无法识别的命令 “{}”", ctx(ContextKind::InvalidSubcommand))
         }
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            "缺少命令（build、serve、check、new 或 deploy）".to_string()
+            "缺少命令（build、serve、check、new、deploy 或 pull）".to_string()
         }
         ErrorKind::MissingRequiredArgument => {
             format!("缺少必需的参数 {}", ctx(ContextKind::InvalidArg))
@@ -141,6 +141,10 @@ fn main() -> ExitCode {
                     for (path, reason) in &r.pii_allowed {
                         outln!("个人信息放行：{}（理由：{reason}）", path.display());
                     }
+                    if let Some(line) = &r.pulled.line {
+                        outln!("{line}");
+                    }
+                    print_diagnostics(&r.pulled.warnings);
                     match r.next_change {
                         Some(c) => outln!(
                             "下次需要重新构建：{}（{}），见 build.json",
@@ -204,14 +208,23 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Pull(args) => pull(&args),
         Command::Check(args) => {
             let sink = dangjian::output::NullSink;
-            let diags =
+            let mut diags =
                 match dangjian::render_site(&args.options(), &dangjian::render::Quiet, &sink) {
                     Ok(p) => p.site.warnings,
                     Err(BuildError::Content(d)) => d,
                     Err(e) => vec![Diagnostic::error(args.site.root.clone(), e.to_string())],
                 };
+            let (sources, warnings) =
+                dangjian::pull::health::check(&args.site.root, args.now.as_deref());
+            diags.extend(warnings);
+            if !args.json {
+                for s in &sources {
+                    outln!("{s}");
+                }
+            }
             if args.json {
                 outln!(
                     "{}",
@@ -233,4 +246,41 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// `dangjian pull`: failures on stderr, a summary on stdout; fails only
+/// when nothing could be pulled at all.
+fn pull(args: &dangjian::cli::PullArgs) -> ExitCode {
+    let report = match dangjian::pull::run(&args.options(), &Bar::new()) {
+        Ok(r) => r,
+        Err(diags) => {
+            print_diagnostics(&diags);
+            return ExitCode::FAILURE;
+        }
+    };
+    if report.results.is_empty() {
+        outln!("site.yaml 中没有 sources，无需拉取");
+        return ExitCode::SUCCESS;
+    }
+    for r in &report.results {
+        match r.outcome {
+            dangjian::pull::Outcome::Failed { .. } => errln!("警告：{r}"),
+            _ if args.verbose => outln!("{r}"),
+            _ => {}
+        }
+    }
+    outln!(
+        "拉取完成：{} 个来源，更新 {} 个，未变化 {} 个，失败 {} 个，用时 {:.1} 秒 → {}",
+        report.results.len(),
+        report.updated(),
+        report.not_modified(),
+        report.failed(),
+        report.took.as_secs_f64(),
+        dangjian::pull::CACHE_DIR
+    );
+    if report.failed() == report.results.len() {
+        errln!("错误：所有来源都拉取失败（缓存中保留了上次的内容；请检查网络）");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
 }

@@ -512,6 +512,8 @@ pub fn site_view(site: &Site) -> SiteView<'_> {
             url: site.url(&format!("{}/", kind.dir())),
         });
     }
+    nav.extend(super::pulled::nav(site));
+    nav.extend(super::pulled::nav(site));
     nav.push(Link {
         title: "组织机构".into(),
         url: site.url("branches/"),

@@ -101,6 +101,9 @@ pub(crate) enum Page {
     Branches(OrgView),
     NotFound,
     Feeds,
+    /// Page `n` of the 基层动态 listing (pulled entries, `render/pulled.rs`;
+    /// they are part of the site-wide fingerprint).
+    Jiceng(usize),
 }
 
 /// A page to render: its template, where it goes, and what it shows.
@@ -149,6 +152,7 @@ pub(crate) fn global_fingerprint(
         (&c.id, &c.section).hash(&mut h);
     }
     feed_links.hash(&mut h);
+    site.pulled.fingerprint.hash(&mut h);
     h.finish()
 }
 
@@ -203,6 +207,13 @@ pub(crate) fn plan(site: &Site) -> Vec<Job> {
         });
     }
     listing_jobs(site, &mut jobs);
+    for n in 1..=super::pulled::pages(site) {
+        jobs.push(Job {
+            template: "jiceng.html".into(),
+            path: page_path(super::pulled::JICENG, n),
+            page: Page::Jiceng(n),
+        });
+    }
     jobs
 }
 

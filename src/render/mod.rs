@@ -11,6 +11,7 @@ mod footer;
 mod jobs;
 mod memo;
 mod pages;
+mod pulled;
 mod qr;
 mod sitemap;
 mod table;

@@ -119,6 +119,14 @@ impl<'a> Renderer<'a> {
                 items,
             } => {
                 self.header(&mut ctx, header, base);
+                // Pulled entries: on the first page of branches and notices.
+                match header {
+                    Header::Branch(b) if *n == 1 => super::pulled::branch(s, &b.id, &mut ctx),
+                    Header::Section {
+                        kind: Kind::Notice, ..
+                    } if *n == 1 => super::pulled::notices(s, &mut ctx),
+                    _ => {}
+                }
                 ctx.insert(
                     "paginator",
                     &self.paginator(base, items, *n, *total_pages, *total_items),
@@ -142,6 +150,7 @@ impl<'a> Renderer<'a> {
                 ctx.insert("disclosures", &self.views(disclosures));
                 ctx.insert("courses", &self.course_views(courses));
                 ctx.insert("required_lessons", &self.views(required));
+                super::pulled::home(s, &mut ctx);
             }
             Page::Lessons { courses, required } => {
                 let sec = &s.sections[&Kind::Lesson];
@@ -160,6 +169,7 @@ impl<'a> Renderer<'a> {
             Page::Tags(tags) => ctx.insert("tags", tags),
             Page::Branches(org) => ctx.insert("org", org),
             Page::Feeds => ctx.insert("feed_groups", &self.feed_groups()),
+            Page::Jiceng(n) => ctx = super::pulled::listing(s, ctx, *n).1,
         }
         if !matches!(job.page, Page::Listing { .. }) {
             ctx.insert("feeds", &self.feeds_for(&["", &job.path]));

@@ -235,6 +235,7 @@ impl Site {
             next_change: None,
             pii_allowed,
             warnings: Vec::new(),
+            pulled: crate::pull::Pulled::default(),
             config: config.clone(),
             root: root.to_path_buf(),
             gate,

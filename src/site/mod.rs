@@ -58,6 +58,8 @@ pub struct Site {
     pub pii_allowed: Vec<(PathBuf, String)>,
     /// Problems that do not stop the build (a 公示期 in an unscheduled year).
     pub warnings: Vec<Diagnostic>,
+    /// Entries of `sources:` read from the pull cache (filled by the build's load stage).
+    pub pulled: crate::pull::Pulled,
 }
 
 /// URL segments that items may not take, because listings use them.
@@ -73,6 +75,7 @@ pub(crate) const RESERVED_TOP: &[&str] = &[
     "static",
     "pages",
     "search",
+    "jiceng",
 ];
 
 impl Site {
