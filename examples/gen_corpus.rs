@@ -306,7 +306,9 @@ fn write_zola(z: &Path) {
     for c in COURSES {
         write(
             &z.join(format!("content/lessons/{c}/_index.md")),
-            &format!("+++\ntitle = \"课程 {c}\"\nsort_by = \"date\"\npaginate_by = 20\n+++\n课程介绍。\n"),
+            &format!(
+                "+++\ntitle = \"课程 {c}\"\nsort_by = \"date\"\npaginate_by = 20\n+++\n课程介绍。\n"
+            ),
         );
     }
     let base = r#"<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{% block title %}{{ config.title }}{% endblock title %}</title><link rel="stylesheet" href="/style.css"></head><body><nav>{% set root = get_section(path="_index.md") %}{% for s in root.subsections %}{% set sec = get_section(path=s, metadata_only=true) %}<a href="{{ sec.permalink }}">{{ sec.title }}</a>{% endfor %}</nav><main>{% block main %}{% endblock main %}</main><footer>{{ config.title }}</footer></body></html>"#;

@@ -14,6 +14,7 @@ mod console;
 pub mod content;
 pub mod deploy;
 pub mod diagnostic;
+mod html;
 pub mod markdown;
 pub mod output;
 pub mod pull;

@@ -123,7 +123,7 @@ impl Theme {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
         // Tera's default also escapes `/`, which makes every URL unreadable.
-        tera.set_escape_fn(crate::markdown::html_escape);
+        tera.set_escape_fn(crate::html::escape);
         let raw: Vec<(&str, &str)> = templates
             .iter()
             .map(|(n, (_, t))| (n.as_str(), t.as_str()))

@@ -91,7 +91,7 @@ fn urlset(entries: &[(String, Option<&str>)]) -> String {
 }
 
 fn escape(s: &str) -> String {
-    crate::markdown::html_escape(s)
+    crate::html::escape(s)
 }
 
 #[cfg(test)]

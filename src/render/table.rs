@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::content::table::{ColumnKind, Table, format_number};
 use crate::content::{Entry, category_label};
-use crate::markdown::html_escape;
+use crate::html::escape as html_escape;
 
 /// `page.table` in templates: the caption, the columns and the table as
 /// HTML. The cells themselves are not handed to templates: a 50-row table

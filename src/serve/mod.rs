@@ -24,7 +24,7 @@ use tokio::sync::{broadcast, watch as tokio_watch};
 use crate::build::BuildOptions;
 use crate::content::Scope;
 use crate::diagnostic::Diagnostic;
-use crate::markdown::html_escape;
+use crate::html::escape as html_escape;
 use engine::{Engine, SharedFiles, Stored, Update};
 
 /// Options of `dangjian serve`.

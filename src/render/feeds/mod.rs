@@ -17,7 +17,7 @@ use formats::{atom, json, rss};
 use super::jobs::ItemRef;
 use crate::content::{Kind, category_label};
 use crate::diagnostic::Diagnostic;
-use crate::markdown::html_escape;
+use crate::html::escape as html_escape;
 use crate::output::{Data, OutputFile};
 use crate::site::{FileRef, Item, Site};
 use crate::time::{Instant, format_date_zh};
