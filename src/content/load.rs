@@ -271,12 +271,9 @@ fn index_files(root: &Path, assets: &[PathBuf], cache: &mut ParseCache, fast: bo
             return None;
         }
         let (size, modified) = (meta.len(), meta.modified().ok());
-        let image = match old {
-            Some(o) if o.size == size && o.modified == modified => o.image,
-            _ if is_image(rel) => imagesize::size(root.join(rel))
-                .ok()
-                .map(|d| (d.width, d.height)),
-            _ => None,
+        let (image, raster) = match old {
+            Some(o) if o.size == size && o.modified == modified => (o.image, o.raster),
+            _ => crate::images::probe::look(&root.join(rel), rel, is_image(rel)),
         };
         let active = match old {
             Some(o) if o.size == size && o.modified == modified => o.active,
@@ -286,6 +283,7 @@ fn index_files(root: &Path, assets: &[PathBuf], cache: &mut ParseCache, fast: bo
             size,
             modified,
             image,
+            raster,
             active,
         })
     };
