@@ -477,3 +477,48 @@ fn i19_18_port_0_and_the_last_port() {
         assert_eq!(server.port, 65535);
     }
 }
+
+/// Cache files of processed images, with their modification times.
+fn image_cache(site: &TestSite) -> std::collections::BTreeMap<String, std::time::SystemTime> {
+    walkdir::WalkDir::new(site.root().join(".dangjian-cache/images"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file() && e.file_name() != "sources.tsv")
+        .map(|e| {
+            let t = e.metadata().unwrap().modified().unwrap();
+            (e.path().display().to_string(), t)
+        })
+        .collect()
+}
+
+#[test]
+fn a_new_photo_shows_up_without_encoding_the_others_again() {
+    let site = TestSite::basic();
+    site.build_ok();
+    let before = image_cache(&site);
+    assert_eq!(before.len(), 2, "photo.png: 480 and 640 wide");
+    let server = Server::start(&site, &[]);
+    let mut events = server.events();
+    events.next();
+    assert_eq!(server.get("/news/bundle-visit/photo-480.png").0, 200);
+    site.write_bytes(
+        "content/news/bundle-visit/new.png",
+        &crate::support::png(500, 300),
+    )
+    .write(
+        "content/news/bundle-visit/index.md",
+        "---\ntitle: 页面包动态\ndate: 2026-11-04 09:00\ncover: photo.png\ncover_alt: 走访照片\n---\n![新照片](new.png)\n",
+    );
+    let e = events.until("update");
+    assert!(
+        urls(&e, "changed").contains(&"/news/bundle-visit/new-500.png".to_string()),
+        "{e}"
+    );
+    let page = server.get("/news/bundle-visit/").1;
+    assert!(page.contains("new-500.png 500w"), "{page}");
+    let after = image_cache(&site);
+    assert_eq!(after.len(), 4, "{after:?}");
+    for (path, time) in &before {
+        assert_eq!(after.get(path), Some(time), "{path} was made again");
+    }
+}
