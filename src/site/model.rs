@@ -61,11 +61,11 @@ pub struct FileRef {
     /// space before it loads): of its largest variant for a processed image.
     pub width: Option<usize>,
     pub height: Option<usize>,
-    /// For `<img src>`: a variant about 960 pixels wide of a processed
+    /// For `<img src>`: the middle variant (1080 pixels wide) of a processed
     /// image, else `url`.
     pub src: String,
     /// For `<img srcset>`: every variant with its width (`a-480.jpg 480w,
-    /// a-960.jpg 960w`); empty when the file is not a processed image.
+    /// a-1080.jpg 1080w`); empty when the file is not a processed image.
     pub srcset: String,
 }
 

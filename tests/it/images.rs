@@ -187,7 +187,7 @@ fn demo_output_images_carry_no_personal_metadata() {
     }
     let page = site.read("news/2026-11-18-dongcun-zoufang/index.html");
     assert!(
-        page.contains("IMG_20261118_0003-960.jpg 960w") && page.contains("sizes=\""),
+        page.contains("IMG_20261118_0003-1080.jpg 1080w") && page.contains("sizes=\""),
         "{page}"
     );
     // Stored 4000 × 3000 with Orientation 6: shown upright, 1600 × 2133.
@@ -211,10 +211,10 @@ fn photos_are_upright_resized_and_never_upscaled() {
         let img = image::open(site.out().join(out).join(name)).unwrap();
         (img.width(), img.height())
     };
-    // 600 × 1200 upright: 480 and 600 (its own width), never 960.
+    // 600 × 1200 upright: 480 and 600 (its own width), never 1080.
     assert_eq!(dims("side-480.jpg"), (480, 960));
     assert_eq!(dims("side-600.jpg"), (600, 1200));
-    assert!(!site.exists(&format!("{out}/side-960.jpg")));
+    assert!(!site.exists(&format!("{out}/side-1080.jpg")));
     let top = image::open(site.out().join(out).join("side-480.jpg"))
         .unwrap()
         .to_rgb8();
