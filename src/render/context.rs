@@ -513,7 +513,6 @@ pub fn site_view(site: &Site) -> SiteView<'_> {
         });
     }
     nav.extend(super::pulled::nav(site));
-    nav.extend(super::pulled::nav(site));
     nav.push(Link {
         title: "组织机构".into(),
         url: site.url("branches/"),

@@ -390,20 +390,11 @@ fn events(shared: &Shared) -> impl IntoResponse + use<> {
 /// The output path a request path names, or `None` if it could name
 /// anything outside the site (`..`, encoded or not, backslashes, NUL).
 pub fn output_path(request: &str) -> Option<String> {
-    let decoded = crate::site::links::percent_decode(request);
-    let rest = decoded.strip_prefix('/')?;
-    let bad = rest.contains(['\\', '\0'])
-        || rest.contains("%")
-        || rest.split('/').any(|s| s == ".." || s == ".")
-        || rest.starts_with('/')
-        || rest.contains("//");
-    if bad {
-        return None;
-    }
+    let rest = crate::urlpath::site_path(request)?;
     Some(if rest.is_empty() || rest.ends_with('/') {
         format!("{rest}index.html")
     } else {
-        rest.to_string()
+        rest
     })
 }
 

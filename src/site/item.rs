@@ -6,13 +6,14 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 use std::sync::Arc;
 
-use super::links::{self, Asset, BodyLinks, PathError, World, encode_path, source_dir};
+use super::links::{self, Asset, BodyLinks, PathError, World, source_dir};
 use super::model::{FileRef, Item};
 use crate::config::Config;
 use crate::content::{Bundle, Entry, Kind};
 use crate::diagnostic::Diagnostic;
 use crate::markdown::Markdown;
 use crate::time::Instant;
+use crate::urlpath::{encode_path, percent_decode};
 
 /// What making an item read besides its own source.
 #[derive(Debug, Clone, Copy, Default)]
@@ -230,7 +231,7 @@ pub(super) fn file_ref(
         (Asset::Bundle(rel), Some(b)) => world.files.get(&b.dir.join(rel)),
         (Asset::Loose(rel), _) => world.files.get(rel),
         (Asset::Owned { .. }, _) => {
-            let rel = super::links::join_inside(dir, &super::links::percent_decode(written)).ok();
+            let rel = super::links::join_inside(dir, &percent_decode(written)).ok();
             rel.and_then(|r| world.files.get(&r))
         }
         (Asset::Bundle(_), None) => None,
