@@ -67,7 +67,7 @@ pub(super) fn is_withdrawn(entry: &Entry, config: &Config, now: Instant) -> bool
         && entry.meta.after_period == crate::content::frontmatter::AfterPeriod::Withdraw
         && period(entry, config)
             .0
-            .is_some_and(|(_, end)| end.is_some_and(|e| e <= now))
+            .is_some_and(|p| super::Stage::of(p, now) == super::Stage::Ended)
 }
 
 /// Makes the item of a published `entry` at URL path `path`; `guard`
