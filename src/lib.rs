@@ -25,6 +25,7 @@ pub mod serve;
 pub mod site;
 pub mod theme;
 pub mod time;
+mod urlpath;
 mod yaml;
 
 pub use build::{BuildError, BuildOptions, BuildReport, build, prepare, render_site};

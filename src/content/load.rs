@@ -66,7 +66,7 @@ struct CachedParse {
     stamp: Stamp,
     /// The bundle's asset list and the time zone, which the parse also reads.
     inputs: u64,
-    result: Result<Parsed, Vec<Diagnostic>>,
+    result: Result<ParsedFile, Vec<Diagnostic>>,
 }
 
 /// Size and modification time of a file.
@@ -101,7 +101,7 @@ impl ParseCache {
         &self,
         rel: &Path,
         inputs: u64,
-    ) -> Option<(Stamp, Result<Parsed, Vec<Diagnostic>>)> {
+    ) -> Option<(Stamp, Result<ParsedFile, Vec<Diagnostic>>)> {
         if !self.trusted || self.changed.contains(rel) {
             return None;
         }
@@ -114,7 +114,7 @@ impl ParseCache {
         rel: &Path,
         stamp: Stamp,
         inputs: u64,
-    ) -> Option<Result<Parsed, Vec<Diagnostic>>> {
+    ) -> Option<Result<ParsedFile, Vec<Diagnostic>>> {
         let c = self.files.get(rel)?;
         (c.stamp == stamp && c.inputs == inputs && !self.changed.contains(rel))
             .then(|| c.result.clone())
@@ -191,7 +191,13 @@ pub fn load_cached(root: &Path, tz: Tz, cache: &mut ParseCache) -> (Content, Vec
     let data_stamps = super::table::stamps(root, &assets);
     let shared: &ParseCache = cache;
     // (file, stamp, other inputs, result, whether parsed now)
-    type Outcome = (PathBuf, Stamp, u64, Result<Parsed, Vec<Diagnostic>>, bool);
+    type Outcome = (
+        PathBuf,
+        Stamp,
+        u64,
+        Result<ParsedFile, Vec<Diagnostic>>,
+        bool,
+    );
     let parsed: Vec<Outcome> = sources
         .into_par_iter()
         .map(|s| {
@@ -247,8 +253,8 @@ pub fn load_cached(root: &Path, tz: Tz, cache: &mut ParseCache) -> (Content, Vec
     };
     for p in parsed {
         match p {
-            Ok(Parsed::Entry(e)) => content.entries.push(e),
-            Ok(Parsed::Section(s)) => content.sections.push(*s),
+            Ok(ParsedFile::Entry(e)) => content.entries.push(e),
+            Ok(ParsedFile::Section(s)) => content.sections.push(*s),
             Err(d) => diags.extend(d),
         }
     }
@@ -431,8 +437,9 @@ fn course_folders(sources: &[Source]) -> Vec<String> {
     set.into_iter().collect()
 }
 
+/// A content file once parsed: an item, or a section's `_index.md`.
 #[derive(Clone)]
-enum Parsed {
+enum ParsedFile {
     Entry(Arc<Entry>),
     Section(Box<SectionSource>),
 }
@@ -472,12 +479,12 @@ fn parse_source(
     bundle_dirs: &BTreeSet<PathBuf>,
     assets: &[PathBuf],
     tz: Tz,
-) -> Result<Parsed, Vec<Diagnostic>> {
+) -> Result<ParsedFile, Vec<Diagnostic>> {
     match source {
         Source::Section { path, key } => {
             let text = read(root, &path)?;
             let p = frontmatter::parse_section(&path, &text)?;
-            Ok(Parsed::Section(Box::new(SectionSource {
+            Ok(ParsedFile::Section(Box::new(SectionSource {
                 key,
                 meta: p.meta,
                 yaml: p.yaml.to_string(),
@@ -507,7 +514,7 @@ fn parse_source(
             e.bundle.as_ref().map(|b| &b.assets).hash(&mut h);
             e.table.as_ref().map(|t| t.hash).hash(&mut h);
             e.source_hash = h.finish();
-            Ok(Parsed::Entry(Arc::new(e)))
+            Ok(ParsedFile::Entry(Arc::new(e)))
         }
     }
 }

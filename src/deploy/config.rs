@@ -328,79 +328,24 @@ fn validate(
         ));
     }
     if let Some(kind) = kind {
-        let need = |present: bool, key: &str, hint: &str, diags: &mut Vec<Diagnostic>| {
-            if !present {
-                diags.push(err(
-                    key,
-                    format!("{kind_text} 类型的发布目标缺少 {key}"),
-                    hint,
-                ));
-            }
+        let present = |key: &str| match key {
+            "bucket" => bucket.is_some(),
+            "region" => endpoint.is_some() || region.is_some(),
+            "endpoint" => endpoint.is_some(),
+            _ => root.is_some(),
         };
-        match kind {
-            Kind::S3 | Kind::Oss | Kind::Cos | Kind::Obs => {
-                need(
-                    bucket.is_some(),
-                    "bucket",
-                    "写存储桶名称，例如 bucket: www",
-                    diags,
-                );
-                if kind != Kind::S3 {
-                    need(
-                        endpoint.is_some() || region.is_some(),
-                        "region",
-                        "写地域，例如 OSS 写 region: cn-hangzhou，COS 写 region: ap-guangzhou，OBS 写 region: cn-north-4",
-                        diags,
-                    );
-                }
-            }
-            Kind::Ftp | Kind::Sftp | Kind::Webdav => need(
-                endpoint.is_some(),
-                "endpoint",
-                "例如 endpoint: ftp://ftp.example.org:21、sftp 写 endpoint: example.org:22、webdav 写 endpoint: https://dav.example.org",
-                diags,
-            ),
-            Kind::Fs => need(
-                root.is_some(),
-                "root",
-                "写本机（或已挂载的共享）文件夹，例如 root: /mnt/www",
-                diags,
-            ),
-        }
-    }
-    let schemes: &[&str] = match kind {
-        Some(Kind::Ftp) => &["ftp://", "ftps://"],
-        Some(Kind::Sftp | Kind::Fs) | None => &[],
-        Some(_) => &["http://", "https://"],
-    };
-    if let Some(ep) = &endpoint
-        && !schemes.is_empty()
-        && !schemes.iter().any(|s| ep.starts_with(s))
-    {
-        diags.push(err(
-            "endpoint",
-            format!("地址 “{ep}” 应以 {} 开头", schemes.join(" 或 ")),
-            "例如 endpoint: ftp://ftp.example.org:21（FTP），https://oss-cn-hangzhou.aliyuncs.com（对象存储）",
-        ));
-    }
-    if let Some(kh) = &raw.known_hosts
-        && !KNOWN_HOSTS.contains(&kh.as_str())
-    {
-        diags.push(err(
-            "known_hosts",
-            format!("known_hosts 取值 “{kh}” 不可用"),
-            "可用取值：strict（只连已知主机）、add（首次连接时记住主机，默认）、accept（不检查，仅限测试）",
-        ));
-    }
-    for rule in &raw.cache_control {
-        if globset::Glob::new(&rule.glob).is_err() {
+        for (key, hint) in required(kind).iter().filter(|(key, _)| !present(key)) {
             diags.push(err(
-                "cache_control",
-                format!("缓存规则的 glob “{}” 写法不对", rule.glob),
-                "例如 glob: \"**/*.pdf\" 或 glob: \"assets/**\"",
+                key,
+                format!("{kind_text} 类型的发布目标缺少 {key}"),
+                hint,
             ));
         }
     }
+    if let Some(ep) = &endpoint {
+        check_scheme(kind, ep, &err, diags);
+    }
+    check_options(&raw.known_hosts, &raw.cache_control, &err, diags);
     (diags.len() == before).then(|| Target {
         name,
         kind: kind.unwrap_or(Kind::Fs),
@@ -415,6 +360,75 @@ fn validate(
         credentials_file: nonempty(raw.credentials_file),
         known_hosts: raw.known_hosts,
     })
+}
+
+/// The settings a target of `kind` cannot do without, with a hint each.
+fn required(kind: Kind) -> &'static [(&'static str, &'static str)] {
+    const BUCKET: (&str, &str) = ("bucket", "写存储桶名称，例如 bucket: www");
+    match kind {
+        Kind::S3 => &[BUCKET],
+        Kind::Oss | Kind::Cos | Kind::Obs => &[
+            BUCKET,
+            (
+                "region",
+                "写地域，例如 OSS 写 region: cn-hangzhou，COS 写 region: ap-guangzhou，OBS 写 region: cn-north-4",
+            ),
+        ],
+        Kind::Ftp | Kind::Sftp | Kind::Webdav => &[(
+            "endpoint",
+            "例如 endpoint: ftp://ftp.example.org:21、sftp 写 endpoint: example.org:22、webdav 写 endpoint: https://dav.example.org",
+        )],
+        Kind::Fs => &[(
+            "root",
+            "写本机（或已挂载的共享）文件夹，例如 root: /mnt/www",
+        )],
+    }
+}
+
+type ErrorAt<'a> = dyn Fn(&str, String, &str) -> Diagnostic + 'a;
+
+/// An endpoint must be a URL of the target's protocol (SFTP takes
+/// `host:port`).
+fn check_scheme(kind: Option<Kind>, ep: &str, err: &ErrorAt, diags: &mut Vec<Diagnostic>) {
+    let schemes: &[&str] = match kind {
+        Some(Kind::Ftp) => &["ftp://", "ftps://"],
+        Some(Kind::Sftp | Kind::Fs) | None => &[],
+        Some(_) => &["http://", "https://"],
+    };
+    if !schemes.is_empty() && !schemes.iter().any(|s| ep.starts_with(s)) {
+        diags.push(err(
+            "endpoint",
+            format!("地址 “{ep}” 应以 {} 开头", schemes.join(" 或 ")),
+            "例如 endpoint: ftp://ftp.example.org:21（FTP），https://oss-cn-hangzhou.aliyuncs.com（对象存储）",
+        ));
+    }
+}
+
+/// `known_hosts` and the `cache_control` globs.
+fn check_options(
+    known_hosts: &Option<String>,
+    cache_control: &[CacheRule],
+    err: &ErrorAt,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if let Some(kh) = known_hosts
+        && !KNOWN_HOSTS.contains(&kh.as_str())
+    {
+        diags.push(err(
+            "known_hosts",
+            format!("known_hosts 取值 “{kh}” 不可用"),
+            "可用取值：strict（只连已知主机）、add（首次连接时记住主机，默认）、accept（不检查，仅限测试）",
+        ));
+    }
+    for rule in cache_control {
+        if globset::Glob::new(&rule.glob).is_err() {
+            diags.push(err(
+                "cache_control",
+                format!("缓存规则的 glob “{}” 写法不对", rule.glob),
+                "例如 glob: \"**/*.pdf\" 或 glob: \"assets/**\"",
+            ));
+        }
+    }
 }
 
 /// Every target of site.yaml's text, in order (the first is the default).

@@ -109,7 +109,7 @@ pub struct Responsive {
 /// [`Responsive`] for the image published at `out`, with URLs under `base`.
 pub fn responsive(out: &str, probe: &Probe, base: &str) -> Responsive {
     let vs = variants(out, probe);
-    let url = |v: &Variant| format!("{base}{}", crate::site::links::encode_path(&v.path));
+    let url = |v: &Variant| format!("{base}{}", crate::urlpath::encode_path(&v.path));
     let middle = vs
         .iter()
         .rev()

@@ -4,6 +4,7 @@
 
 mod events;
 mod highlight;
+mod palette;
 mod text;
 
 use std::sync::OnceLock;

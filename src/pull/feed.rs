@@ -17,7 +17,7 @@ const SUMMARY_CHARS: usize = 300;
 
 /// A feed reduced to what the cache keeps.
 #[derive(Debug)]
-pub struct Parsed {
+pub struct ParsedFeed {
     pub feed: FeedInfo,
     pub entries: Vec<CachedEntry>,
     /// The encoding the bytes were in (`UTF-8`, `GBK`…).
@@ -31,7 +31,7 @@ pub fn parse(
     content_type: Option<&str>,
     url: &str,
     full_text: bool,
-) -> Result<Parsed, String> {
+) -> Result<ParsedFeed, String> {
     let (text, encoding) = decode(bytes, content_type)?;
     let text = declare_utf8(&text);
     let parser = feed_rs::parser::Builder::new()
@@ -48,7 +48,7 @@ pub fn parse(
         })
         .build();
     let feed = parser.parse(text.as_bytes()).map_err(describe)?;
-    Ok(Parsed {
+    Ok(ParsedFeed {
         feed: FeedInfo {
             title: feed.title.as_ref().map(plain).unwrap_or_default(),
             link: feed

@@ -53,14 +53,12 @@ const ALIAS_TYPES: &[&str] = &[
     "html", "htm", "shtml", "php", "asp", "aspx", "jsp", "jspx", "do", "action", "cgi",
 ];
 
-/// The output file for an alias, or `None` if it is not a safe site path:
-/// no `..`, no hidden names (`/.htaccess`), and a page type.
+/// The output file for an alias, or `None` if it is not a safe site path
+/// (`urlpath::site_path`: no `..`, no hidden names such as `/.htaccess`)
+/// of a page type.
 fn alias_path(alias: &str) -> Option<String> {
-    let rest = alias.trim().strip_prefix('/')?;
-    let bad = rest.is_empty()
-        || rest.contains(['\\', '?', '#', '\0'])
-        || rest.split('/').any(|seg| seg.starts_with('.'));
-    if bad || rest.starts_with('/') || rest.contains("//") {
+    let rest = crate::urlpath::site_path(alias)?;
+    if rest.is_empty() {
         return None;
     }
     let last = rest.rsplit('/').next().unwrap_or("");
@@ -70,7 +68,7 @@ fn alias_path(alias: &str) -> Option<String> {
         if !ALIAS_TYPES.contains(&ext.to_ascii_lowercase().as_str()) {
             return None;
         }
-        rest.to_string()
+        rest
     } else {
         format!("{rest}/index.html")
     })
@@ -102,5 +100,10 @@ mod tests {
         assert_eq!(alias_path("/a/.well-known/x.html"), None);
         assert_eq!(alias_path("/web.config"), None);
         assert_eq!(alias_path("/old/list.php").as_deref(), Some("old/list.php"));
+        // Pasted from a browser's address bar: decoded like a request.
+        assert_eq!(
+            alias_path("/%E6%97%A7/a.html").as_deref(),
+            Some("旧/a.html")
+        );
     }
 }

@@ -75,30 +75,14 @@ pub struct Status {
 
 impl Status {
     pub fn of(period: Option<(Instant, Option<Instant>)>, now: Instant) -> Option<Status> {
-        let (start, end) = period?;
-        Some(if now < start {
-            Status {
-                key: "upcoming",
-                label: "未开始",
-                days_left: None,
-            }
-        } else if end.is_some_and(|e| e <= now) {
-            Status {
-                key: "ended",
-                label: "已结束",
-                days_left: None,
-            }
-        } else {
-            // Whole days left, rounded up; the page's script computes the same.
-            let days = end.map(|e| {
-                let secs = (e - now).num_seconds();
-                (secs + 86_399) / 86_400
-            });
-            Status {
-                key: "active",
-                label: "公示中",
-                days_left: days,
-            }
+        let stage = crate::site::Stage::of(period?, now);
+        Some(Status {
+            key: stage.key(),
+            label: stage.label(),
+            days_left: match stage {
+                crate::site::Stage::Active { days_left } => days_left,
+                _ => None,
+            },
         })
     }
 }
@@ -512,7 +496,6 @@ pub fn site_view(site: &Site) -> SiteView<'_> {
             url: site.url(&format!("{}/", kind.dir())),
         });
     }
-    nav.extend(super::pulled::nav(site));
     nav.extend(super::pulled::nav(site));
     nav.push(Link {
         title: "组织机构".into(),

@@ -43,11 +43,13 @@ pub struct Quiet;
 impl Progress for Quiet {}
 
 /// Why rendering failed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     /// Template errors or colliding outputs.
+    #[error("生成页面时发现 {} 个问题", .0.len())]
     Content(Vec<Diagnostic>),
     /// The sink could not take a file.
+    #[error(transparent)]
     Write(WriteError),
 }
 

@@ -3,7 +3,7 @@
 use crate::content::Scope;
 use crate::output::{Data, FileMeta, OutputFile, Role};
 use crate::site::Site;
-use crate::site::links::encode_path;
+use crate::urlpath::encode_path;
 
 /// URLs one sitemap file may hold (the protocol's limit).
 pub const MAX_URLS: usize = 50_000;

@@ -95,23 +95,34 @@ pub fn terminal_qr(text: &str) -> Option<String> {
     Some(code.to_str())
 }
 
+/// Why the preview could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("在 “{}” 找不到 site.yaml：请在站点根目录运行，或用 --root 指定站点目录", .0.display())]
+    NoSite(PathBuf),
+    #[error("无法在 {addr}:{port} 及其后的端口上启动预览：{}", crate::diagnostic::io_reason(.source))]
+    Bind {
+        addr: IpAddr,
+        port: u16,
+        source: std::io::Error,
+    },
+    #[error("无法监视站点文件的变化：{0}")]
+    Watch(#[from] notify::Error),
+    #[error("预览服务出错：{}", crate::diagnostic::io_reason(.0))]
+    Io(#[from] std::io::Error),
+}
+
 /// Runs the preview until Ctrl-C.
-pub fn run(opts: ServeOptions) -> Result<(), String> {
+pub fn run(opts: ServeOptions) -> Result<(), ServeError> {
     if !opts.root.join(crate::config::CONFIG_FILE).is_file() {
-        return Err(format!(
-            "在 “{}” 找不到 site.yaml：请在站点根目录运行，或用 --root 指定站点目录",
-            opts.root.display()
-        ));
+        return Err(ServeError::NoSite(opts.root.clone()));
     }
-    let listener = bind(opts.bind, opts.port).map_err(|e| {
-        format!(
-            "无法在 {}:{} 及其后的端口上启动预览：{}",
-            opts.bind,
-            opts.port,
-            crate::diagnostic::io_reason(&e)
-        )
+    let listener = bind(opts.bind, opts.port).map_err(|source| ServeError::Bind {
+        addr: opts.bind,
+        port: opts.port,
+        source,
     })?;
-    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let port = listener.local_addr()?.port();
     let public = !opts.bind.is_loopback();
     let lan = public.then(lan_address).flatten();
     let host = match (opts.bind, lan) {
@@ -121,10 +132,28 @@ pub fn run(opts: ServeOptions) -> Result<(), String> {
     let base_url = format!("http://{}/", SocketAddr::new(host, port));
     let mut engine = Engine::new(build_options(&opts, base_url.clone()));
     errln!("正在生成预览……");
-    let first = engine.rebuild(&[]);
+    let errors = first_build(&mut engine);
     let (tx, _) = broadcast::channel(64);
     let (stop_tx, stop_rx) = tokio_watch::channel(false);
-    let errors = match &first {
+    let shared = Arc::new(Shared {
+        files: engine.files(),
+        errors: RwLock::new(errors),
+        events: tx,
+        shutdown: stop_rx,
+        follow: opts.follow,
+    });
+    announce(&opts, port, public.then_some(lan));
+    let mut watcher = watch::SourceWatcher::new(&opts.root)?;
+    let watcher_shared = Arc::clone(&shared);
+    std::thread::spawn(move || watch_loop(&mut engine, &mut watcher, &watcher_shared));
+    serve_http(listener, shared, stop_tx)?;
+    errln!("\n预览已停止。");
+    Ok(())
+}
+
+/// The first build; its problems (if any) are what the page shows.
+fn first_build(engine: &mut Engine) -> Vec<Diagnostic> {
+    match engine.rebuild(&[]) {
         Ok(u) => {
             errln!(
                 "已生成 {} 个文件，用时 {} 毫秒",
@@ -135,22 +164,20 @@ pub fn run(opts: ServeOptions) -> Result<(), String> {
             Vec::new()
         }
         Err(d) => {
-            report_errors(d);
-            d.clone()
+            report_errors(&d);
+            d
         }
-    };
-    let shared = Arc::new(Shared {
-        files: engine.files(),
-        errors: RwLock::new(errors),
-        events: tx,
-        shutdown: stop_rx,
-        follow: opts.follow,
-    });
+    }
+}
+
+/// Where to open the preview; `lan` is `Some` when it is open to the
+/// local network (with the address found, if any).
+fn announce(opts: &ServeOptions, port: u16, lan: Option<Option<IpAddr>>) {
     errln!("预览地址：http://127.0.0.1:{port}/");
     if port != opts.port && opts.port != 0 {
         errln!("（端口 {} 已被占用，改用 {port}）", opts.port);
     }
-    if public {
+    if let Some(lan) = lan {
         errln!("注意：预览已对局域网开放，同一网络中的任何人都能看到草稿和党内内容。");
         match lan {
             Some(ip) => {
@@ -164,35 +191,32 @@ pub fn run(opts: ServeOptions) -> Result<(), String> {
         }
     }
     errln!("草稿、定时发布和党内内容在预览中可见，并带有提示条。按 Ctrl-C 停止。");
-    let root = opts.root.clone();
-    let watcher_shared = Arc::clone(&shared);
-    let mut watcher =
-        watch::SourceWatcher::new(&root).map_err(|e| format!("无法监视站点文件的变化：{e}"))?;
-    std::thread::spawn(move || watch_loop(&mut engine, &mut watcher, &watcher_shared));
+}
+
+/// Serves until Ctrl-C, then tells open event streams to end.
+fn serve_http(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    stop_tx: tokio_watch::Sender<bool>,
+) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+        .build()?;
     let served = runtime.block_on(async move {
-        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
-        let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
-        let app = axum::Router::new()
-            .fallback(handle)
-            .with_state(Arc::clone(&shared));
+        listener.set_nonblocking(true)?;
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        let app = axum::Router::new().fallback(handle).with_state(shared);
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = tokio::signal::ctrl_c().await;
                 let _ = stop_tx.send(true);
             })
             .await
-            .map_err(|e| e.to_string())
     });
     // Open event streams end with the shutdown signal; do not wait on stragglers.
     runtime.shutdown_timeout(Duration::from_millis(200));
-    served?;
-    errln!("\n预览已停止。");
-    Ok(())
+    served
 }
 
 fn report_errors(diags: &[Diagnostic]) {
@@ -390,20 +414,11 @@ fn events(shared: &Shared) -> impl IntoResponse + use<> {
 /// The output path a request path names, or `None` if it could name
 /// anything outside the site (`..`, encoded or not, backslashes, NUL).
 pub fn output_path(request: &str) -> Option<String> {
-    let decoded = crate::site::links::percent_decode(request);
-    let rest = decoded.strip_prefix('/')?;
-    let bad = rest.contains(['\\', '\0'])
-        || rest.contains("%")
-        || rest.split('/').any(|s| s == ".." || s == ".")
-        || rest.starts_with('/')
-        || rest.contains("//");
-    if bad {
-        return None;
-    }
+    let rest = crate::urlpath::site_path(request)?;
     Some(if rest.is_empty() || rest.ends_with('/') {
         format!("{rest}index.html")
     } else {
-        rest.to_string()
+        rest
     })
 }
 

@@ -6,13 +6,14 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 use std::sync::Arc;
 
-use super::links::{self, Asset, BodyLinks, PathError, World, encode_path, source_dir};
+use super::links::{self, Asset, BodyLinks, PathError, World, source_dir};
 use super::model::{FileRef, Item};
 use crate::config::Config;
 use crate::content::{Bundle, Entry, Kind};
 use crate::diagnostic::Diagnostic;
 use crate::markdown::Markdown;
 use crate::time::Instant;
+use crate::urlpath::{encode_path, percent_decode};
 
 /// What making an item read besides its own source.
 #[derive(Debug, Clone, Copy, Default)]
@@ -70,7 +71,7 @@ pub(super) fn is_withdrawn(entry: &Entry, config: &Config, now: Instant) -> bool
         && entry.meta.after_period == crate::content::frontmatter::AfterPeriod::Withdraw
         && period(entry, config)
             .0
-            .is_some_and(|(_, end)| end.is_some_and(|e| e <= now))
+            .is_some_and(|p| super::Stage::of(p, now) == super::Stage::Ended)
 }
 
 /// Makes the item of a published `entry` at URL path `path`; `guard`
@@ -135,7 +136,7 @@ pub(super) fn make_item(
                 Some(file)
             }
             Err((msg, hint)) => {
-                reported.push(links::join_inside(&dir, &links::percent_decode(written)).ok());
+                reported.push(links::join_inside(&dir, &percent_decode(written)).ok());
                 diags.push(entry.error(field, msg).hint(hint));
                 None
             }
@@ -298,9 +299,7 @@ pub(super) fn file_ref(
     let source = match (&asset, bundle) {
         (Asset::Bundle(rel), Some(b)) => Some(b.dir.join(rel)),
         (Asset::Loose(rel), _) => Some(rel.clone()),
-        (Asset::Owned { .. }, _) => {
-            super::links::join_inside(dir, &super::links::percent_decode(written)).ok()
-        }
+        (Asset::Owned { .. }, _) => super::links::join_inside(dir, &percent_decode(written)).ok(),
         (Asset::Bundle(_), None) => None,
     };
     let info = source.as_ref().and_then(|s| world.files.get(s));

@@ -7,6 +7,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::content::{Bundle, CONTENT_DIR, FileIndex, Kind};
 use crate::markdown::{LinkResolver, LinkTarget};
+use crate::urlpath::{encode_path, percent_decode};
 
 /// Why a written path could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -239,40 +240,6 @@ pub fn is_external(dest: &str) -> bool {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
         })
-}
-
-/// Percent-encodes a URL path, keeping `/` and unreserved characters.
-pub fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Some(v) = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
 /// Resolves the links of one Markdown body.
@@ -586,15 +553,5 @@ mod tests {
         assert!(is_external("//cdn.example.org/x"));
         assert!(!is_external("../a.md"));
         assert!(!is_external("img/a:b.png"));
-    }
-
-    #[test]
-    fn encodes_and_decodes_paths() {
-        assert_eq!(
-            encode_path("news/a b/附件.pdf"),
-            "news/a%20b/%E9%99%84%E4%BB%B6.pdf"
-        );
-        assert_eq!(percent_decode("%E9%99%84%E4%BB%B6.pdf"), "附件.pdf");
-        assert_eq!(percent_decode("100%"), "100%");
     }
 }

@@ -20,6 +20,7 @@ use std::sync::Arc;
 pub use cache::ModelCache;
 pub use gate::{ChangeKind, Decision, Gate, GateStats, NextChange};
 pub use model::{Branch, Course, FileRef, Item, Section, Tag};
+pub use period::Stage;
 
 use crate::config::Config;
 use crate::content::{Kind, SectionKey, slug};

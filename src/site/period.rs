@@ -1,11 +1,57 @@
-//! The end of a 公示期 written without `end`: `disclosure.default_days`
-//! working days by the holiday calendar, with a warning when the period
-//! reaches a year whose schedule is not known.
+//! The 公示期: where it stands at the build's `now` (the one rule that
+//! pages, feeds and the withdrawal of ended 公示 share), and its end when
+//! written without `end`: `disclosure.default_days` working days by the
+//! holiday calendar, with a warning when the period reaches a year whose
+//! schedule is not known.
 
 use crate::config::Config;
 use crate::content::Entry;
 use crate::diagnostic::Diagnostic;
 use crate::time::{self, Instant};
+
+/// Where a 公示期 stands at an instant.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Stage {
+    /// Before its start.
+    Upcoming,
+    /// Started and not ended; whole days left, rounded up (none without
+    /// an end).
+    Active { days_left: Option<i64> },
+    /// Its end has passed (an end is exclusive: at `end` it is over).
+    Ended,
+}
+
+impl Stage {
+    pub fn of((start, end): (Instant, Option<Instant>), now: Instant) -> Stage {
+        if now < start {
+            Stage::Upcoming
+        } else if end.is_some_and(|e| e <= now) {
+            Stage::Ended
+        } else {
+            // The page's script counts the days the same way.
+            let days_left = end.map(|e| ((e - now).num_seconds() + 86_399) / 86_400);
+            Stage::Active { days_left }
+        }
+    }
+
+    /// `upcoming`, `active` or `ended` (for templates and CSS).
+    pub fn key(self) -> &'static str {
+        match self {
+            Stage::Upcoming => "upcoming",
+            Stage::Active { .. } => "active",
+            Stage::Ended => "ended",
+        }
+    }
+
+    /// 未开始, 公示中, 已结束
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Upcoming => "未开始",
+            Stage::Active { .. } => "公示中",
+            Stage::Ended => "已结束",
+        }
+    }
+}
 
 /// The computed end (none if it cannot be represented) and any problem.
 pub(crate) fn default_end(

@@ -323,6 +323,12 @@ fn pulls_fifty_feeds_survives_bad_ones_and_builds_offline() {
             .contains("UPSTREAM-NOTICE 第1条")
     );
     assert!(home.contains(r#"<a href="/jiceng/">基层动态</a>"#));
+    assert_eq!(
+        home.matches(r#"<li><a href="/jiceng/">基层动态</a></li>"#)
+            .count(),
+        1,
+        "基层动态 once in the main navigation"
+    );
     // Full text only where allowed, sanitized, without outside pictures.
     let v40 = site.read("branches/v40/index.html");
     assert!(

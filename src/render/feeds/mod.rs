@@ -413,13 +413,7 @@ fn details(site: &Site, item: &Item, enclosures: &[Enclosure]) -> String {
                 let end_text = end
                     .map(|x| format_date_zh(&x))
                     .unwrap_or_else(|| "—".into());
-                let status = if start > now {
-                    "未开始"
-                } else if end.is_some_and(|x| x <= now) {
-                    "已结束"
-                } else {
-                    "公示中"
-                };
+                let status = crate::site::Stage::of((start, end), now).label();
                 lines.push(format!(
                     "公示期：{} 至 {end_text}（{status}）",
                     format_date_zh(&start)
