@@ -273,4 +273,22 @@ mod tests {
         let leftovers = std::fs::read_dir(f.parent().unwrap()).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file is left");
     }
+
+    #[test]
+    fn prune_removes_only_old_unused_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path());
+        let file = |name: &str, age_days: u64| {
+            let path = cache.file_for(&[0; 32], name, "jpg");
+            cache.write(&path, name.as_bytes()).unwrap();
+            let then = SystemTime::now() - Duration::from_secs(age_days * 24 * 3600);
+            let f = std::fs::File::options().write(true).open(&path).unwrap();
+            f.set_modified(then).unwrap();
+            path
+        };
+        let (old, old_used, fresh) = (file("old", 8), file("old-used", 8), file("fresh", 1));
+        let used = std::collections::HashSet::from([old_used.clone()]);
+        assert_eq!(cache.prune(&used), 1);
+        assert!(!old.exists() && old_used.exists() && fresh.exists());
+    }
 }

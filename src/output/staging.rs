@@ -233,9 +233,19 @@ fn same_files(root: &Path, rel: &Path, other: &Path) -> bool {
     matches!((read_inside(), std::fs::read(other)), (Ok(x), Ok(y)) if x == y)
 }
 
-/// Whether the cache file at `path` has the bytes of `other`.
+/// Whether the cache file at `path` has the bytes of `other`: at once
+/// when `other` is that very file (linked by an earlier build).
 fn same_cached(path: &Path, other: &Path) -> bool {
     match (std::fs::metadata(path), std::fs::symlink_metadata(other)) {
+        #[cfg(unix)]
+        (Ok(a), Ok(b))
+            if std::os::unix::fs::MetadataExt::ino(&a)
+                == std::os::unix::fs::MetadataExt::ino(&b)
+                && std::os::unix::fs::MetadataExt::dev(&a)
+                    == std::os::unix::fs::MetadataExt::dev(&b) =>
+        {
+            true
+        }
         (Ok(a), Ok(b)) if b.is_file() && a.len() == b.len() => {
             matches!((std::fs::read(path), std::fs::read(other)), (Ok(x), Ok(y)) if x == y)
         }
@@ -379,7 +389,13 @@ impl Sink for Staging {
                 };
                 ctx(copy(), "复制", &src)
             }
-            Data::Cached(path) => ctx(std::fs::copy(path, &dest).map(|_| ()), "复制", path),
+            // A cache file is never changed in place (each is written once
+            // under a name derived from its bytes), so the output may share
+            // it; a copy where the cache is on another disk.
+            Data::Cached(path) => match std::fs::hard_link(path, &dest) {
+                Ok(()) => Ok(()),
+                Err(_) => ctx(std::fs::copy(path, &dest).map(|_| ()), "复制", path),
+            },
         }
     }
 }
