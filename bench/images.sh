@@ -80,7 +80,7 @@ rm -rf "$demo" && mkdir -p "$demo"
 cp -r content static site.yaml "$demo/"
 echo "== demo site without extra photos (4 photos)"
 rm -rf "$demo/.dangjian-cache/images"
-echo "cold: $(timed "$demo") s; $(grep '图片：' "$WORK/last.txt")"
+echo "cold: $(timed "$demo") s; $(grep '^图片：' "$WORK/last.txt")"
 echo "warm: $(warm "$demo")"
 add_photos "$demo"
 echo "== demo site + $COUNT photos ($(du -sh "$PHOTOS" | cut -f1))"
@@ -89,9 +89,9 @@ for _ in 1 2 3; do
   rm -rf "$demo/.dangjian-cache/images"
   cold+=("$(timed "$demo")")
 done
-echo "cold (median of 3): $(median "${cold[@]}") s; $(grep '图片：' "$WORK/last.txt")"
+echo "cold (median of 3): $(median "${cold[@]}") s; $(grep '^图片：' "$WORK/last.txt")"
 echo "warm: $(warm "$demo")"
-grep '图片：' "$WORK/last.txt"
+grep '^图片：' "$WORK/last.txt"
 echo "output images: $(find "$demo/output" -name 'IMG_BENCH*' | wc -l) files, $(du -ch $(find "$demo/output" -name 'IMG_BENCH*') | tail -1 | cut -f1)"
 
 corpus=$WORK/corpus-$ITEMS
@@ -104,7 +104,8 @@ echo "== corpus of $ITEMS items, no photos"
 timed "$corpus" >/dev/null
 echo "warm: $(warm "$corpus")"
 add_photos "$corpus"
+rm -rf "$corpus/.dangjian-cache/images"
 echo "== corpus of $ITEMS items + $COUNT photos"
-echo "cold: $(timed "$corpus") s"
+echo "cold (empty cache): $(timed "$corpus") s"
 echo "warm: $(warm "$corpus")"
-grep '图片：' "$WORK/last.txt"
+grep '^图片：' "$WORK/last.txt"
