@@ -193,6 +193,12 @@ fn demo_output_images_carry_no_personal_metadata() {
     // Stored 4000 × 3000 with Orientation 6: shown upright, 1600 × 2133.
     assert!(page.contains("width=\"1600\" height=\"2133\""), "{page}");
     assert!(!site.exists("news/2026-11-18-dongcun-zoufang/IMG_20261118_0001.jpg"));
+    // Feeds carry the same variants, with absolute URLs.
+    let feed = site.read("news/feed.json");
+    assert!(
+        feed.contains(r#"srcset=\"https://dangjian.example.org/news/2026-11-18-dongcun-zoufang/IMG_20261118_0003-480.jpg 480w, https://"#),
+        "{feed}"
+    );
 }
 
 #[test]
