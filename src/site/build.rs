@@ -71,26 +71,19 @@ impl Site {
         let results = make_items(&cx, cache, &content, &plan, &gate);
         remember(cache, &results);
         let (items, mut loose_assets) = published(results, &mut diags);
-        let sections = make_sections(&world, &content.sections, &config, md, &mut diags);
-        for (key, section) in &sections {
-            if let SectionKey::Course(c) = key
-                && !plan.courses.contains(c)
-            {
-                continue; // a course with no published lesson is not published
-            }
-            loose_assets.extend(section.1.iter().cloned());
-        }
-        if gate.scope == Scope::Public || gate.check {
-            for s in &content.sections {
-                diags.extend(pii::guard_section(s));
-            }
-        }
-        let sections: BTreeMap<SectionKey, Section> =
-            sections.into_iter().map(|(k, (s, _))| (k, s)).collect();
+        let sections = published_sections(
+            &world,
+            &content,
+            &config,
+            md,
+            &gate,
+            &plan,
+            &mut loose_assets,
+            &mut diags,
+        );
         let mut site = Site {
             home: section_or_default(&sections, SectionKey::Home, &config),
-            sections: [Kind::News, Kind::Notice, Kind::Lesson, Kind::Disclosure]
-                .into_iter()
+            sections: ([Kind::News, Kind::Notice, Kind::Lesson, Kind::Disclosure].into_iter())
                 .map(|k| {
                     (
                         k,
@@ -313,6 +306,37 @@ fn pii_allowed(content: &Content, decisions: &[Decision], gate: &Gate) -> Vec<(P
                 .map(|r| (e.path.clone(), r))
         })
         .collect()
+}
+
+/// The sections made from their `_index.md` files (with the personal-data
+/// guard of public builds); the loose files of published ones are added to
+/// `loose_assets` (a course with no published lesson is not published).
+#[allow(clippy::too_many_arguments)]
+fn published_sections(
+    world: &World<'_>,
+    content: &Content,
+    config: &Config,
+    md: &Markdown,
+    gate: &Gate,
+    plan: &Plan,
+    loose_assets: &mut BTreeMap<String, PathBuf>,
+    diags: &mut Vec<Diagnostic>,
+) -> BTreeMap<SectionKey, Section> {
+    let sections = make_sections(world, &content.sections, config, md, diags);
+    for (key, section) in &sections {
+        if let SectionKey::Course(c) = key
+            && !plan.courses.contains(c)
+        {
+            continue;
+        }
+        loose_assets.extend(section.1.iter().cloned());
+    }
+    if gate.scope == Scope::Public || gate.check {
+        for s in &content.sections {
+            diags.extend(pii::guard_section(s));
+        }
+    }
+    sections.into_iter().map(|(k, (s, _))| (k, s)).collect()
 }
 
 fn section_or_default(

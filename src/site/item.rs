@@ -93,15 +93,7 @@ pub(super) fn make_item(
     links.keep_original = entry.meta.keep_original;
     let (rendered, errors) = cx.md.render(&entry.body, entry.body_line, &links);
     if guard {
-        diags.extend(super::pii::guard(&entry, &rendered.html));
-        if entry
-            .meta
-            .allow_personal_info
-            .as_deref()
-            .is_none_or(|r| r.trim().is_empty())
-        {
-            diags.extend(super::tables::guard(&entry));
-        }
+        guard_personal_data(&entry, &rendered.html, &mut diags);
     }
     // The source is no longer needed once rendered; keep memory linear in output only.
     entry.body = String::new();
@@ -117,47 +109,40 @@ pub(super) fn make_item(
     for u in &mut images {
         u.user = entry.path.clone();
     }
-    let mut reported = links.problems.take();
     let read_urls = links.read_urls.get();
-    let mut read_files = links.read_files.get() || entry.bundle.is_some();
-    let mut used = links.used.into_inner();
-    let mut file = |field: &str, written: &str| -> Option<FileRef> {
-        read_files = true;
-        let keep = entry.meta.keep_original || field.starts_with("attachments");
-        match file_ref(cx.world, &dir, entry.bundle.as_ref(), &path, written, keep) {
-            Ok((file, asset, image)) => {
-                used.extend(asset);
-                images.extend(image.map(|u| crate::images::ImageUse {
-                    user: entry.path.clone(),
-                    field: field.to_string(),
-                    line: entry.field_line(field),
-                    ..u
-                }));
-                Some(file)
-            }
-            Err((msg, hint)) => {
-                reported.push(links::join_inside(&dir, &percent_decode(written)).ok());
-                diags.push(entry.error(field, msg).hint(hint));
-                None
-            }
-        }
+    let mut files = FileRefs {
+        cx,
+        entry: &entry,
+        dir: &dir,
+        path: &path,
+        read_files: links.read_files.get() || entry.bundle.is_some(),
+        reported: links.problems.take(),
+        used: links.used.into_inner(),
+        images,
+        diags,
     };
-    let cover = entry.meta.cover.clone().and_then(|c| file("cover", &c));
-    let attachments = entry
-        .meta
-        .attachments
-        .clone()
-        .iter()
-        .enumerate()
+    let m = &entry.meta;
+    let cover = m.cover.as_ref().and_then(|c| files.file("cover", c));
+    let attachments = (m.attachments.iter().enumerate())
         .filter_map(|(i, a)| {
-            file(&format!("attachments[{i}].path"), &a.path).map(|f| FileRef {
-                title: a.title.clone().unwrap_or_else(|| f.name.clone()),
-                ..f
-            })
+            files
+                .file(&format!("attachments[{i}].path"), &a.path)
+                .map(|f| FileRef {
+                    title: a.title.clone().unwrap_or_else(|| f.name.clone()),
+                    ..f
+                })
         })
         .collect();
-    let audio = entry.meta.audio.clone().and_then(|a| file("audio", &a));
-    let video = entry.meta.video.clone().and_then(|v| file("video", &v));
+    let audio = m.audio.as_ref().and_then(|a| files.file("audio", a));
+    let video = m.video.as_ref().and_then(|v| files.file("video", v));
+    let FileRefs {
+        read_files,
+        reported,
+        used,
+        mut images,
+        mut diags,
+        ..
+    } = files;
     if let Some(b) = &entry.bundle {
         bundle_files(
             cx.world,
@@ -175,12 +160,8 @@ pub(super) fn make_item(
     };
     let mut h = DefaultHasher::new();
     (key, reads.urls, reads.files).hash(&mut h);
-    let fingerprint = h.finish();
     let reading_minutes = rendered.reading_minutes(cx.config.reading_speed);
-    let summary = entry
-        .meta
-        .summary
-        .clone()
+    let summary = (entry.meta.summary.clone())
         .filter(|s| !s.trim().is_empty())
         .unwrap_or(rendered.summary);
     let item = Item {
@@ -196,13 +177,72 @@ pub(super) fn make_item(
         video,
         images,
         withdrawn: false,
-        fingerprint,
+        fingerprint: h.finish(),
         entry,
     };
     if is_withdrawn(&item.entry, cx.config, cx.now) {
         return (withdraw(item), Vec::new(), diags, reads);
     }
     (item, used, diags, reads)
+}
+
+/// The personal-data guard of public builds over the rendered body and,
+/// unless the item is allowed to show personal data, its data table.
+fn guard_personal_data(entry: &Entry, html: &str, diags: &mut Vec<Diagnostic>) {
+    diags.extend(super::pii::guard(entry, html));
+    let allowed = (entry.meta.allow_personal_info.as_deref()).is_some_and(|r| !r.trim().is_empty());
+    if !allowed {
+        diags.extend(super::tables::guard(entry));
+    }
+}
+
+/// The files named in an item's front matter (cover, attachments, audio,
+/// video), resolved through the gate, with what they use and any problem.
+struct FileRefs<'a> {
+    cx: &'a ItemContext<'a>,
+    entry: &'a Entry,
+    dir: &'a Path,
+    path: &'a str,
+    read_files: bool,
+    /// Files already reported as problems (not reported again).
+    reported: Vec<Option<std::path::PathBuf>>,
+    used: Vec<Asset>,
+    images: Vec<crate::images::ImageUse>,
+    diags: Vec<Diagnostic>,
+}
+
+impl FileRefs<'_> {
+    fn file(&mut self, field: &str, written: &str) -> Option<FileRef> {
+        self.read_files = true;
+        let entry = self.entry;
+        let keep = entry.meta.keep_original || field.starts_with("attachments");
+        let found = file_ref(
+            self.cx.world,
+            self.dir,
+            entry.bundle.as_ref(),
+            self.path,
+            written,
+            keep,
+        );
+        match found {
+            Ok((file, asset, image)) => {
+                self.used.extend(asset);
+                self.images.extend(image.map(|u| crate::images::ImageUse {
+                    user: entry.path.clone(),
+                    field: field.to_string(),
+                    line: entry.field_line(field),
+                    ..u
+                }));
+                Some(file)
+            }
+            Err((msg, hint)) => {
+                let at = links::join_inside(self.dir, &percent_decode(written)).ok();
+                self.reported.push(at);
+                self.diags.push(entry.error(field, msg).hint(hint));
+                None
+            }
+        }
+    }
 }
 
 /// The stub left of a withdrawn 公示: title, dates and category stay; the
