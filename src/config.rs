@@ -29,6 +29,7 @@ const ROOT_KEYS: &[&str] = &[
     "logo",
     "share_image",
     "feeds",
+    "search",
 ];
 const FOOTER_KEYS: &[&str] = &["icp", "police", "contact"];
 const DISCLOSURE_KEYS: &[&str] = &["default_days", "contact", "holidays", "workdays"];
@@ -59,6 +60,7 @@ pub struct Config {
     pub organization: OrgNode,
     pub markdown: MarkdownConfig,
     pub feeds: FeedsConfig,
+    pub search: crate::search::SearchConfig,
 }
 
 fn serialize_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
@@ -157,6 +159,7 @@ struct RawConfig {
     organization: Option<OrgNode>,
     markdown: MarkdownConfig,
     feeds: FeedsConfig,
+    search: crate::search::SearchConfig,
 }
 
 impl Default for RawConfig {
@@ -177,6 +180,7 @@ impl Default for RawConfig {
             organization: None,
             markdown: MarkdownConfig::default(),
             feeds: FeedsConfig::default(),
+            search: crate::search::SearchConfig::default(),
         }
     }
 }
@@ -292,6 +296,7 @@ impl Config {
             organization,
             markdown: raw.markdown,
             feeds: raw.feeds,
+            search: raw.search,
         })
     }
 
@@ -343,6 +348,9 @@ fn check_keys(map: &Mapping, text: &str) -> Vec<Diagnostic> {
     }
     if let Some(m) = sub("feeds") {
         report(m, FEEDS_KEYS, "feeds.");
+    }
+    if let Some(m) = sub("search") {
+        report(m, crate::search::CONFIG_KEYS, "search.");
     }
     let mut stack: Vec<&Mapping> = sub("organization").into_iter().collect();
     while let Some(node) = stack.pop() {

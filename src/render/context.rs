@@ -32,6 +32,8 @@ pub struct SiteView<'a> {
     pub script: String,
     /// A `serve` preview: drafts, scheduled and party items carry banners.
     pub preview: bool,
+    /// URL of the search page, when search is on.
+    pub search: Option<String>,
 }
 
 #[derive(Serialize, Clone)]
@@ -513,5 +515,6 @@ pub fn site_view(site: &Site) -> SiteView<'_> {
         highlight_css: site.url("highlight.css"),
         script: site.url("site.js"),
         preview: site.gate.preview,
+        search: c.search.enabled.then(|| site.url(crate::search::PAGE_DIR)),
     }
 }

@@ -168,6 +168,8 @@ pub struct RenderReport {
     pub files: Vec<FileMeta>,
     /// Time spent on feeds (part of the whole).
     pub feeds_time: std::time::Duration,
+    /// Time the search index took, alongside the pages (zero when not built).
+    pub search_time: std::time::Duration,
     /// Pages and feeds rendered, and those taken unchanged from the memo.
     pub rendered: usize,
     pub reused: usize,
@@ -212,6 +214,9 @@ pub fn render_memo(
     sink: &dyn Sink,
     memo: Option<&mut Memo>,
 ) -> Result<RenderReport, RenderError> {
+    // The search index builds on its own thread while the pages render; an
+    // incremental render (the preview) leaves it to its caller.
+    let search = crate::search::Pending::start(site, memo.is_none());
     let renderer = pages::Renderer::new(site, theme);
     let jobs = renderer.jobs();
     let global = memo.as_ref().map(|_| renderer.global_fingerprint());
@@ -340,6 +345,16 @@ pub fn render_memo(
         None,
     ));
     rest.extend(renderer.aliases(&mut diags));
+    let search_time = match search.finish() {
+        Ok((files, took)) => {
+            rest.extend(files);
+            took
+        }
+        Err(d) => {
+            diags.push(d);
+            std::time::Duration::ZERO
+        }
+    };
     metas.extend(put_all(rest).map_err(RenderError::Write)?);
     metas.sort_by(|a, b| a.path.cmp(&b.path));
     check_collisions(&metas, &mut diags);
@@ -380,6 +395,7 @@ pub fn render_memo(
     Ok(RenderReport {
         files: metas,
         feeds_time,
+        search_time,
         rendered,
         reused,
     })

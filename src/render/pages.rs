@@ -29,6 +29,7 @@ pub enum Job {
     Branches,
     NotFound,
     Feeds,
+    Search,
 }
 
 /// A paginated listing.
@@ -214,6 +215,10 @@ impl<'a> Renderer<'a> {
             }
             Job::NotFound => super::memo_key("404", ""),
             Job::Feeds => super::memo_key("feeds", ""),
+            Job::Search => {
+                crate::search::page_fingerprint(s).hash(&mut h);
+                super::memo_key("search", "")
+            }
         };
         (key, h.finish())
     }
@@ -268,6 +273,9 @@ impl<'a> Renderer<'a> {
             Job::Feeds,
         ]);
         jobs.extend((0..s.courses.len()).map(Job::Course));
+        if s.config.search.enabled {
+            jobs.push(Job::Search);
+        }
         let per = s.config.pagination;
         for kind in [Kind::News, Kind::Notice, Kind::Disclosure] {
             let n = s.by_kind.get(&kind).map_or(0, Vec::len);
@@ -335,6 +343,14 @@ impl<'a> Renderer<'a> {
                 let mut ctx = self.base.clone();
                 ctx.insert("feed_groups", &self.feed_groups());
                 page("feeds/".into(), "feeds.html", ctx)
+            }
+            Job::Search => {
+                let mut ctx = self.base.clone();
+                ctx.insert("search", &crate::search::page_view(s));
+                ctx.insert("feeds", &self.feeds_for(&[""]));
+                ctx.insert("permalink", &s.permalink(crate::search::PAGE_DIR));
+                let html = self.render("search.html", &ctx)?;
+                Ok(vec![crate::search::page_file(html)])
             }
             Job::NotFound => {
                 let html = self.render("404.html", &self.base)?;
