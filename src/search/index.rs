@@ -13,7 +13,7 @@ use super::tokens::{self, Token};
 pub(crate) const FORMAT: u32 = 1;
 /// A chunk is closed once it reaches this size (one token's postings may
 /// make a chunk larger on its own).
-const CHUNK_BYTES: usize = 16 * 1024;
+const CHUNK_BYTES: usize = 8 * 1024;
 /// Characters of body text kept in a result's file for its excerpt.
 pub(crate) const EXCERPT_CHARS: usize = 1500;
 /// Highest term count stored for an item (7 bits).
@@ -70,10 +70,10 @@ struct Manifest<'a> {
     excerpt: usize,
 }
 
-/// A token as stored: CJK pairs and characters as chars, words as text.
+/// A token as stored: characters as chars, words as text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
-    Cjk(char, Option<char>),
+    Chars(char, Option<char>),
     Word(Box<str>),
 }
 
@@ -81,14 +81,14 @@ impl Key {
     fn of(t: Token<'_>) -> Key {
         match t {
             Token::Word(w) => Key::Word(w.into()),
-            Token::Cjk(a, b) => Key::Cjk(a, b),
+            Token::Chars(a, b) => Key::Chars(a, b),
         }
     }
 
     fn text(&self) -> String {
         match self {
             Key::Word(w) => w.to_string(),
-            Key::Cjk(a, b) => Token::Cjk(*a, *b).to_text(),
+            Key::Chars(a, b) => Token::Chars(*a, *b).to_text(),
         }
     }
 }
@@ -378,7 +378,7 @@ mod tests {
         let toks = doc_tokens(&doc("党费", "党费 党费"));
         let w = toks
             .iter()
-            .find(|(k, _)| *k == Key::Cjk('党', Some('费')))
+            .find(|(k, _)| *k == Key::Chars('党', Some('费')))
             .unwrap()
             .1;
         assert_eq!(w, 3 | TITLE_BIT);

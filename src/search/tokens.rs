@@ -8,22 +8,27 @@
 //! its overlapping pairs (bigrams), the classic CJK approach: a query of
 //! one character looks up that character; a longer one looks up its
 //! overlapping pairs, all of which an item must contain. Runs of letters
-//! and digits are words of their own, so `2026年党费` is `2026` + 年党 +
-//! 党费.
+//! and digits are words of their own, and where a word meets a CJK run
+//! the two characters on either side make a pair too, so `2026年党费` is
+//! `2026` + `6年` + 年党 + 党费 and `第3镇` needs 第3 and 3镇 side by side.
+//! The index also pairs characters across whitespace (a line break in the
+//! middle of a sentence, `2026 年`); a query pairs only what touches, so
+//! words it separates by spaces are looked up apart.
 
-/// A token of the index: a word, or one or two CJK characters.
+/// A token of the index: a word, or one or two characters (a CJK
+/// character, two CJK characters, or the pair where a word meets CJK).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Token<'a> {
     Word(&'a str),
-    Cjk(char, Option<char>),
+    Chars(char, Option<char>),
 }
 
 impl Token<'_> {
     pub(crate) fn to_text(self) -> String {
         match self {
             Token::Word(w) => w.to_string(),
-            Token::Cjk(a, None) => a.to_string(),
-            Token::Cjk(a, Some(b)) => [a, b].iter().collect(),
+            Token::Chars(a, None) => a.to_string(),
+            Token::Chars(a, Some(b)) => [a, b].iter().collect(),
         }
     }
 }
@@ -79,62 +84,107 @@ pub(crate) fn folded(text: &str) -> String {
 
 /// Calls `each` with every token of folded `text`, in order, repeats
 /// included: each CJK character, each pair of adjacent CJK characters,
-/// and each word.
+/// each word, and the pair where two runs meet (not two words) with
+/// nothing or only whitespace between them.
 pub(crate) fn index_tokens<'a>(text: &'a str, mut each: impl FnMut(Token<'a>)) {
-    runs(text, |run, cjk| {
+    let mut prev: Option<(char, bool)> = None;
+    runs(text, |run, cjk, gap| {
+        let first = run.chars().next().unwrap_or_default();
+        if let Some((p, p_cjk)) = prev
+            && (cjk || p_cjk)
+            && gap.chars().all(char::is_whitespace)
+        {
+            each(Token::Chars(p, Some(first)));
+        }
         if cjk {
-            let mut prev: Option<char> = None;
+            let mut last: Option<char> = None;
             for c in run.chars() {
-                if let Some(p) = prev {
-                    each(Token::Cjk(p, Some(c)));
+                if let Some(l) = last {
+                    each(Token::Chars(l, Some(c)));
                 }
-                each(Token::Cjk(c, None));
-                prev = Some(c);
+                each(Token::Chars(c, None));
+                last = Some(c);
             }
         } else {
             each(Token::Word(cut(run)));
         }
+        prev = run.chars().last().map(|c| (c, cjk));
     });
 }
 
-/// The tokens a query looks up, each once, in order: a CJK run of one
-/// character is that character, a longer one its overlapping pairs. (The
-/// search page does this; here it pins the rule down for the tests.)
+/// The tokens a query looks up, each once, in order: a word; a CJK run of
+/// one character, or the overlapping pairs of a longer one (see
+/// [`pair_starts`]); and the pair where a word and a CJK run touch. (The search page does this; here it
+/// pins the rule down for the tests.)
 #[cfg(test)]
 pub(crate) fn query_tokens(text: &str) -> Vec<String> {
     let folded = folded(text);
     let mut out: Vec<String> = Vec::new();
-    runs(&folded, |run, cjk| {
+    let mut prev: Option<(char, bool)> = None;
+    runs(&folded, |run, cjk, gap| {
         let mut add = |t: Token| {
             let t = t.to_text();
             if !out.contains(&t) {
                 out.push(t);
             }
         };
+        let chars: Vec<char> = run.chars().collect();
+        if let Some((p, p_cjk)) = prev
+            && (cjk || p_cjk)
+            && gap.is_empty()
+        {
+            add(Token::Chars(p, Some(chars[0])));
+        }
+        prev = chars.last().map(|c| (*c, cjk));
         if !cjk {
             add(Token::Word(cut(run)));
             return;
         }
-        let chars: Vec<char> = run.chars().collect();
         if chars.len() == 1 {
-            add(Token::Cjk(chars[0], None));
+            add(Token::Chars(chars[0], None));
         }
-        for pair in chars.windows(2) {
-            add(Token::Cjk(pair[0], Some(pair[1])));
+        for i in pair_starts(chars.len()) {
+            add(Token::Chars(chars[i], Some(chars[i + 1])));
         }
     });
     out
 }
 
+/// Where the pairs a query looks up start in a CJK run of `n` characters:
+/// every one in a short run; in a long one (a sentence pasted whole) every
+/// other one, and the last, which still covers each character while
+/// downloading half the chunks.
+#[cfg(test)]
+fn pair_starts(n: usize) -> Vec<usize> {
+    if n < LONG_RUN {
+        return (0..n.saturating_sub(1)).collect();
+    }
+    let mut starts: Vec<usize> = (0..n - 1).step_by(2).collect();
+    if n % 2 == 1 {
+        starts.push(n - 2);
+    }
+    starts
+}
+
+/// Length from which a query's CJK run is looked up by every other pair.
+#[cfg(test)]
+const LONG_RUN: usize = 5;
+
 /// Calls `each` with every maximal run of CJK characters (`true`) or of
-/// word characters (`false`) in already folded `text`.
-fn runs<'a>(text: &'a str, mut each: impl FnMut(&'a str, bool)) {
+/// word characters (`false`) in already folded `text`, and the text
+/// between it and the run before it (empty for the first run).
+fn runs<'a>(text: &'a str, mut each: impl FnMut(&'a str, bool, &'a str)) {
     let mut start: Option<(usize, Class)> = None;
+    let mut prev_end = 0;
+    let mut emit = |s: usize, e: usize, k: Class, prev_end: &mut usize| {
+        each(&text[s..e], k == Class::Cjk, &text[*prev_end..s]);
+        *prev_end = e;
+    };
     for (i, c) in text.char_indices() {
         let k = class(c);
         match start {
             Some((s, sk)) if sk != k => {
-                each(&text[s..i], sk == Class::Cjk);
+                emit(s, i, sk, &mut prev_end);
                 start = (k != Class::Other).then_some((i, k));
             }
             None if k != Class::Other => start = Some((i, k)),
@@ -142,7 +192,7 @@ fn runs<'a>(text: &'a str, mut each: impl FnMut(&'a str, bool)) {
         }
     }
     if let Some((s, sk)) = start {
-        each(&text[s..], sk == Class::Cjk);
+        emit(s, text.len(), sk, &mut prev_end);
     }
 }
 
@@ -167,15 +217,40 @@ mod tests {
     #[test]
     fn cjk_runs_give_characters_and_pairs() {
         assert_eq!(index("党费。"), ["党", "党费", "费"]);
+        assert_eq!(
+            index("党费。党员"),
+            ["党", "党费", "费", "党", "党员", "员"]
+        );
         assert_eq!(query_tokens("两学一做"), ["两学", "学一", "一做"]);
         assert_eq!(query_tokens("党"), ["党"]);
     }
 
     #[test]
     fn mixed_text_splits_at_script_changes() {
-        assert_eq!(query_tokens("2026年党费"), ["2026", "年党", "党费"]);
-        assert_eq!(query_tokens("第3镇第4村"), ["第", "3", "镇第", "4", "村"]);
-        assert_eq!(index("ICP备12号"), ["icp", "备", "12", "号"]);
+        assert_eq!(query_tokens("2026年党费"), ["2026", "6年", "年党", "党费"]);
+        assert_eq!(
+            query_tokens("第3镇第4村"),
+            ["第", "第3", "3", "3镇", "镇第", "第4", "4", "4村", "村"]
+        );
+        assert_eq!(
+            index("ICP备12号"),
+            ["icp", "p备", "备", "备1", "12", "2号", "号"]
+        );
+    }
+
+    #[test]
+    fn the_index_pairs_across_whitespace_a_query_does_not() {
+        // A line break inside a sentence, a space before a unit.
+        assert_eq!(
+            index("主题\n党日"),
+            ["主", "主题", "题", "题党", "党", "党日", "日"]
+        );
+        assert_eq!(index("2026 年"), ["2026", "6年", "年"]);
+        assert_eq!(
+            index("党费 abc def"),
+            ["党", "党费", "费", "费a", "abc", "def"]
+        );
+        assert_eq!(query_tokens("党费 2026"), ["党费", "2026"]);
     }
 
     #[test]
@@ -185,9 +260,34 @@ mod tests {
     }
 
     #[test]
+    fn long_runs_are_looked_up_by_every_other_pair() {
+        assert_eq!(pair_starts(4), [0, 1, 2]);
+        assert_eq!(pair_starts(5), [0, 2, 3]);
+        assert_eq!(pair_starts(6), [0, 2, 4]);
+        assert_eq!(query_tokens("进一步规范"), ["进一", "步规", "规范"]);
+    }
+
+    #[test]
     fn repeats_are_queried_once() {
         assert_eq!(query_tokens("党员 党员"), ["党员"]);
         assert!(query_tokens("，。！ ").is_empty());
+    }
+
+    /// The cases the search page's script must pass too (browser checks).
+    #[test]
+    fn shared_cases() {
+        let json: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/fixtures/search/tokens.json")).unwrap();
+        for case in json["cases"].as_array().unwrap() {
+            let query = case["query"].as_str().unwrap();
+            let want: Vec<&str> = case["tokens"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap())
+                .collect();
+            assert_eq!(query_tokens(query), want, "{query}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod happy;
 mod incremental;
 mod new;
 mod output;
+mod search;
 mod serve;
 mod snapshots;
 mod support;
