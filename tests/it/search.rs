@@ -76,10 +76,18 @@ fn entries(b: &[u8], docs: usize) -> Vec<(String, Vec<u32>)> {
 
 impl Index {
     fn read(out: &Path) -> Index {
-        let dir = out.join("search/i");
-        let raw: Vec<(String, Vec<u8>)> = TestSite::tree(&dir).into_iter().collect();
-        let manifest: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+        Index::of(&TestSite::tree(&out.join("search/i")))
+    }
+
+    /// The index among `files` (paths relative to the index folder).
+    fn of(files: &BTreeMap<String, Vec<u8>>) -> Index {
+        let file = |name: &str| {
+            files
+                .get(name)
+                .unwrap_or_else(|| panic!("no index file {name}"))
+                .as_slice()
+        };
+        let manifest: serde_json::Value = serde_json::from_slice(file("manifest.json")).unwrap();
         assert_eq!(manifest["format"], 1);
         let docs = manifest["docs"].as_u64().unwrap() as usize;
         let firsts: Vec<String> = manifest["chunks"]
@@ -90,20 +98,15 @@ impl Index {
             .collect();
         let mut tokens = BTreeMap::new();
         for (n, first) in firsts.iter().enumerate() {
-            let bytes = std::fs::read(dir.join(format!("c/{n}.bin"))).unwrap();
-            let chunk = entries(&bytes, docs);
+            let chunk = entries(file(&format!("c/{n}.bin")), docs);
             assert_eq!(&chunk[0].0, first, "chunk {n} starts with its listed token");
             tokens.extend(chunk);
         }
-        let filter = |name: &str| {
-            entries(&std::fs::read(dir.join(name)).unwrap(), docs)
-                .into_iter()
-                .collect()
-        };
+        let filter = |name: &str| entries(file(name), docs).into_iter().collect();
         let fragments = (0..docs as u32)
             .map(|d| {
-                let f = std::fs::read(dir.join(format!("f/{d}.json"))).unwrap();
-                (d, serde_json::from_slice(&f).unwrap())
+                let f = file(&format!("f/{d}.json"));
+                (d, serde_json::from_slice(f).unwrap())
             })
             .collect();
         Index {
@@ -112,7 +115,7 @@ impl Index {
             kinds: filter("k.bin"),
             branches: filter("b.bin"),
             fragments,
-            raw,
+            raw: files.iter().map(|(p, b)| (p.clone(), b.clone())).collect(),
         }
     }
 
@@ -416,5 +419,53 @@ fn the_search_page_explains_itself_without_javascript() {
     assert!(
         !home.contains("search.js"),
         "the search script loads on the search page only"
+    );
+}
+
+/// The preview's files under `search/i/`, relative to it.
+fn preview_index(files: BTreeMap<String, Vec<u8>>) -> Index {
+    let inside = files
+        .into_iter()
+        .filter_map(|(p, b)| Some((p.strip_prefix("search/i/")?.to_string(), b)))
+        .collect();
+    Index::of(&inside)
+}
+
+#[test]
+fn the_preview_indexes_in_the_background() {
+    use dangjian::serve::engine::Engine;
+    let site = TestSite::basic();
+    let opts = dangjian::BuildOptions {
+        scope: dangjian::content::Scope::Unit,
+        drafts: true,
+        future: true,
+        preview: true,
+        now: Some(NOW.into()),
+        ..dangjian::BuildOptions::new(site.root())
+    };
+    let mut engine = Engine::new(opts);
+    engine.rebuild(&[]).unwrap();
+    // The preview finds what it shows: drafts and party items too.
+    let index = preview_index(engine.read_all());
+    assert!(index.tokens.contains_key("marker"));
+    assert_eq!(index.find("党内专属标签").len(), 1);
+    // An edit reloads at once; the index follows in the background.
+    let rel = "content/news/third.md";
+    let text = std::fs::read_to_string(site.root().join(rel)).unwrap();
+    site.write(rel, &format!("{text}\n\n预览新词 qzpreviewword\n"));
+    engine.rebuild(&[rel.into()]).unwrap();
+    assert_eq!(
+        preview_index(engine.read_all()).find("qzpreviewword"),
+        ["/news/third/"]
+    );
+    // Turning search off removes the index from the preview.
+    let yaml = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    site.write("site.yaml", &format!("{yaml}search:\n  enabled: false\n"));
+    engine.rebuild(&["site.yaml".into()]).unwrap();
+    let files = engine.read_all();
+    assert!(
+        !files.keys().any(|p| p.starts_with("search")),
+        "{:?}",
+        files.keys()
     );
 }
