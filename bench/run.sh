@@ -25,8 +25,9 @@ if ! need hugo || [ ! -x /usr/bin/time ]; then
 fi
 
 cargo build --release -q --bin dangjian --example gen_corpus
-DJ=$PWD/target/release/dangjian
-GEN=$PWD/target/release/examples/gen_corpus
+TARGET=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
+DJ=$TARGET/release/dangjian
+GEN=$TARGET/release/examples/gen_corpus
 mkdir -p "$BENCH_DIR"
 
 # Runs "$@" RUNS times after `rm -rf $OUT`; prints "median_seconds max_rss_mib".
