@@ -1,9 +1,12 @@
-//! Generates a realistic benchmark corpus: `gen_corpus N DIR [--hugo HUGO_DIR]`.
+//! Generates a realistic benchmark corpus:
+//! `gen_corpus N DIR [--hugo HUGO_DIR] [--zola ZOLA_DIR]`.
 //!
 //! N items of all four kinds (about 2,000 characters each, with headings,
 //! lists, tables, occasional code and internal links), spread over 41
-//! branches and 15 tags. With `--hugo`, the same content is also written as a
-//! Hugo site with equivalent templates, for `bench/run.sh`.
+//! branches and 15 tags. With `--hugo` and `--zola`, the same content is
+//! also written as a Hugo site and a Zola site with equivalent templates
+//! (item pages, paginated section listings, tags and branches taxonomies,
+//! one feed), for `bench/run.sh`.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -80,11 +83,16 @@ fn main() {
         args.get(2)
             .expect("usage: gen_corpus N DIR [--hugo HUGO_DIR]"),
     );
-    let hugo = args
-        .iter()
-        .position(|a| a == "--hugo")
-        .and_then(|i| args.get(i + 1))
-        .map(Path::new);
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .map(Path::new)
+    };
+    let (hugo, zola) = (flag("--hugo"), flag("--zola"));
+    for other in [hugo, zola].into_iter().flatten() {
+        let _ = fs::remove_dir_all(other);
+    }
     let _ = fs::remove_dir_all(dir);
     let branches = write_config(dir);
     let mut rng = Lcg(42);
@@ -118,6 +126,15 @@ fn main() {
                 &hugo_text(&text),
             );
         }
+        if let Some(z) = zola {
+            write(
+                &z.join("content").join(&item.dir).join(&item.file),
+                &zola_text(&text),
+            );
+        }
+    }
+    if let Some(z) = zola {
+        write_zola(z);
     }
     if let Some(h) = hugo {
         write_hugo(h);
@@ -239,6 +256,82 @@ fn item_text(i: usize, item: &Item, items: &[Item], branches: &[String], rng: &m
         );
     }
     fm + &body
+}
+
+/// Zola's front matter (TOML): title, date, taxonomies; the rest of ours
+/// goes under `extra`, which Zola keeps but does not read.
+fn zola_text(text: &str) -> String {
+    let rest = text.strip_prefix("---\n").unwrap_or(text);
+    let (fm, body) = rest.split_once("\n---\n").unwrap_or(("", rest));
+    let field = |k: &str| {
+        fm.lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}: ")))
+            .unwrap_or("")
+            .to_string()
+    };
+    let date = field("date").replacen(' ', "T", 1);
+    let list = |v: String| {
+        v.trim_matches(['[', ']'])
+            .split(',')
+            .map(|t| format!("\"{}\"", t.trim()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "+++\ntitle = \"{}\"\ndate = {date}:00\n[taxonomies]\ntags = [{}]\nbranches = [{}]\n+++\n{body}",
+        field("title"),
+        list(field("tags")),
+        list(field("branch")),
+    )
+}
+
+/// A Zola site: config.toml, section indexes and templates equivalent to
+/// the Hugo site's (and Tera, like dangjian's).
+fn write_zola(z: &Path) {
+    write(
+        &z.join("config.toml"),
+        "base_url = \"https://bench.example.org\"\ntitle = \"基准测试党建网\"\ndefault_language = \"zh\"\ncompile_sass = false\nbuild_search_index = false\ngenerate_feeds = true\ntaxonomies = [\n  { name = \"tags\", paginate_by = 20 },\n  { name = \"branches\", paginate_by = 20 },\n]\n",
+    );
+    for (section, title) in [
+        ("news", "党建动态"),
+        ("notices", "通知公告"),
+        ("disclosure", "党务公开"),
+        ("lessons", "学习园地"),
+    ] {
+        write(
+            &z.join("content").join(section).join("_index.md"),
+            &format!("+++\ntitle = \"{title}\"\nsort_by = \"date\"\npaginate_by = 20\n+++\n"),
+        );
+    }
+    for c in COURSES {
+        write(
+            &z.join(format!("content/lessons/{c}/_index.md")),
+            &format!(
+                "+++\ntitle = \"课程 {c}\"\nsort_by = \"date\"\npaginate_by = 20\n+++\n课程介绍。\n"
+            ),
+        );
+    }
+    let base = r#"<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{% block title %}{{ config.title }}{% endblock title %}</title><link rel="stylesheet" href="/style.css"></head><body><nav>{% set root = get_section(path="_index.md") %}{% for s in root.subsections %}{% set sec = get_section(path=s, metadata_only=true) %}<a href="{{ sec.permalink }}">{{ sec.title }}</a>{% endfor %}</nav><main>{% block main %}{% endblock main %}</main><footer>{{ config.title }}</footer></body></html>"#;
+    let page = r#"{% extends "base.html" %}{% block title %}{{ page.title }} - {{ config.title }}{% endblock title %}{% block main %}<article><h1>{{ page.title }}</h1><time>{{ page.date | date(format="%Y年%-m月%-d日") }}</time> <span>约 {{ page.reading_time }} 分钟</span>{{ page.content | safe }}<p>{% if page.taxonomies.tags %}{% for t in page.taxonomies.tags %}<a href="{{ get_taxonomy_url(kind="tags", name=t) }}">{{ t }}</a>{% endfor %}{% endif %}</p>{% if page.lower %}<a href="{{ page.lower.permalink }}">{{ page.lower.title }}</a>{% endif %}{% if page.higher %}<a href="{{ page.higher.permalink }}">{{ page.higher.title }}</a>{% endif %}</article>{% endblock main %}"#;
+    let list = r#"<ul>{% for p in paginator.pages %}<li><a href="{{ p.permalink }}">{{ p.title }}</a> <time>{{ p.date | date(format="%Y年%-m月%-d日") }}</time><p>{{ p.content | striptags | truncate(length=140) }}</p></li>{% endfor %}</ul>{% if paginator.previous %}<a href="{{ paginator.previous }}">上一页</a>{% endif %}{% if paginator.next %}<a href="{{ paginator.next }}">下一页</a>{% endif %}"#;
+    let section = format!(
+        r#"{{% extends "base.html" %}}{{% block main %}}<h1>{{{{ section.title }}}}</h1>{list}{{% endblock main %}}"#
+    );
+    let term = format!(
+        r#"{{% extends "base.html" %}}{{% block main %}}<h1>{{{{ term.name }}}}</h1>{list}{{% endblock main %}}"#
+    );
+    let index = r#"{% extends "base.html" %}{% block main %}{% set root = get_section(path="_index.md") %}{% for s in root.subsections %}{% set sec = get_section(path=s) %}{% for p in sec.pages | slice(end=5) %}<a href="{{ p.permalink }}">{{ p.title }}</a>{% endfor %}{% endfor %}{% endblock main %}"#;
+    let terms = r#"{% extends "base.html" %}{% block main %}<ul>{% for t in terms %}<li><a href="{{ t.permalink }}">{{ t.name }}（{{ t.page_count }}）</a></li>{% endfor %}</ul>{% endblock main %}"#;
+    for (name, text) in [
+        ("base.html", base),
+        ("page.html", page),
+        ("section.html", section.as_str()),
+        ("index.html", index),
+        ("taxonomy_list.html", terms),
+        ("taxonomy_single.html", term.as_str()),
+    ] {
+        write(&z.join("templates").join(name), text);
+    }
 }
 
 /// Hugo ignores unknown front matter but wants `branches` as a taxonomy.

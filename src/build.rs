@@ -1,14 +1,15 @@
 //! One build, start to end: load → model → render → write.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant as Clock};
 
 use crate::config::Config;
 use crate::content::{self, Scope};
 use crate::diagnostic::{self, Diagnostic};
 use crate::markdown::Markdown;
+use crate::output::Sink;
 use crate::output::{Staging, WriteError};
-use crate::render::{self, Progress, RenderError, Sink};
+use crate::render::{self, Progress, RenderError};
 use crate::site::{Gate, GateStats, Site};
 use crate::theme::Theme;
 use crate::time;
@@ -28,6 +29,8 @@ pub struct BuildOptions {
     pub future: bool,
     /// A `serve` preview: banners on items the public would not see.
     pub preview: bool,
+    /// A `check`: report what any build of any scope would refuse.
+    pub check: bool,
     pub base_url: Option<String>,
 }
 
@@ -41,6 +44,7 @@ impl BuildOptions {
             drafts: false,
             future: false,
             preview: false,
+            check: false,
             base_url: None,
         }
     }
@@ -62,12 +66,19 @@ pub struct Prepared {
 pub struct BuildReport {
     pub stats: GateStats,
     pub files: usize,
+    /// Files written because they are new or changed; the rest were
+    /// hard-linked unchanged from the previous output.
+    pub written: usize,
     pub out: PathBuf,
     pub now: time::Instant,
     /// When a rebuild would next change the output.
     pub next_change: Option<crate::site::NextChange>,
     /// Public items allowed to show personal data, with the reason given.
     pub pii_allowed: Vec<(PathBuf, String)>,
+    /// Problems that did not stop the build.
+    pub warnings: Vec<Diagnostic>,
+    /// What the build says about pulled entries (`sources:`).
+    pub pulled: crate::pull::BuildNotes,
     pub timings: Vec<(&'static str, Duration)>,
     pub total: Duration,
 }
@@ -146,10 +157,17 @@ pub fn prepare_cached(
         drafts: opts.drafts,
         future: opts.future,
         preview: opts.preview,
+        check: opts.check,
     };
     let md = Markdown::new(!config.markdown.unsafe_html, config.markdown.highlight);
     let site = Site::build_cached(&opts.root, config, content, gate, &md, &mut caches.model);
     lap("建立模型与 Markdown", &mut timings);
+    // Pulled feeds come from the cache `dangjian pull` filled: no network.
+    let site = site.map(|mut s| {
+        s.pulled = crate::pull::load(&opts.root, &s.config, &s.gate);
+        s
+    });
+    lap("读取上下联动缓存", &mut timings);
     match (site, theme) {
         (Ok(site), Ok(theme)) if diags.is_empty() => Ok(Prepared {
             site,
@@ -187,8 +205,10 @@ fn finish(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
 /// Builds the site and replaces the output folder when everything succeeded.
 pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport, BuildError> {
     let start = Clock::now();
-    let out = opts.out_dir();
-    check_out_dir(&opts.root, &out).map_err(|d| BuildError::Content(vec![d]))?;
+    // Resolved once (links and `..` followed on what exists): the path
+    // checked is the path replaced.
+    let out = crate::output::real_path(&opts.out_dir());
+    crate::output::check_out_dir(&opts.root, &out).map_err(|d| BuildError::Content(vec![d]))?;
     let Prepared {
         site,
         theme,
@@ -201,35 +221,20 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport
     timings.push(("  其中订阅源", report.feeds_time));
     timings.push(("  同时建立搜索索引", report.search_time));
     let clock = Clock::now();
+    let (written, _) = staging.counts();
     staging.commit()?;
     timings.push(("替换输出文件夹", clock.elapsed()));
     Ok(BuildReport {
         stats: site.stats,
         files: report.files.len(),
+        written,
         out,
         now: site.gate.now,
         next_change: site.next_change,
         pii_allowed: site.pii_allowed.clone(),
+        warnings: site.warnings.clone(),
+        pulled: site.pulled.notes(),
         timings,
         total: start.elapsed(),
     })
-}
-
-/// Refuses output folders whose replacement would destroy the site itself.
-fn check_out_dir(root: &Path, out: &Path) -> Result<(), Diagnostic> {
-    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let (root, out) = (abs(root), abs(out));
-    let protected = ["content", "themes", "static", "site.yaml", "src", ".git"];
-    let bad = root.starts_with(&out) || protected.iter().any(|p| out.starts_with(root.join(p)));
-    if bad {
-        return Err(Diagnostic::error(
-            "--out",
-            format!(
-                "不能把网站输出到 “{}”：这会覆盖站点自身的文件",
-                out.display()
-            ),
-        )
-        .hint("输出到单独的文件夹，例如站点根目录下的 output/"));
-    }
-    Ok(())
 }

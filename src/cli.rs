@@ -47,6 +47,80 @@ pub enum Command {
     /// 新建一篇内容（含全部可填字段和中文说明，默认为草稿）
     #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
     New(NewArgs),
+    /// 把生成的网站发布到对象存储、FTP、SFTP 或 WebDAV（只上传有变化的文件）
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Deploy(DeployArgs),
+    /// 拉取 site.yaml 中 sources 列出的订阅源（基层动态、上级通知）到本地缓存
+    #[command(help_template = HELP_TEMPLATE, next_help_heading = "选项")]
+    Pull(PullArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// 只拉取这些来源（写 sources 中的 id，可写多个）
+    #[arg(long, value_name = "编号", num_args = 1..)]
+    pub only: Vec<String>,
+    /// 以此时间记入缓存（默认为当前时间；用于测试和重现）
+    #[arg(long, value_name = "时间")]
+    pub now: Option<String>,
+    /// 列出每个来源的结果（默认只列出失败的）
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+impl PullArgs {
+    pub fn options(&self) -> crate::pull::PullOptions {
+        crate::pull::PullOptions {
+            root: self.site.root.clone(),
+            now: self.now.clone(),
+            only: self.only.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// 要发布的输出文件夹（默认为站点根目录下的 output/）
+    #[arg(long, value_name = "目录")]
+    pub out: Option<PathBuf>,
+    /// 发布目标名称（site.yaml 中 deploy 的 name；默认第一个）
+    #[arg(long, value_name = "名称")]
+    pub target: Option<String>,
+    /// 只列出将上传和删除的文件，不做任何改动
+    #[arg(long)]
+    pub dry_run: bool,
+    /// 最多删除的文件数，超过则停止（默认 256）
+    #[arg(long, default_value_t = 256, value_name = "数量")]
+    pub max_deletes: usize,
+    /// 不论目标上已有什么，上传全部文件
+    #[arg(long)]
+    pub force: bool,
+    /// 同时传输的文件数
+    #[arg(long, default_value_t = 8, value_name = "数量")]
+    pub jobs: usize,
+    /// 列出每个上传和删除的文件
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+impl DeployArgs {
+    pub fn options(&self, progress: bool) -> crate::deploy::DeployOptions {
+        crate::deploy::DeployOptions {
+            root: self.site.root.clone(),
+            out: self.out.clone(),
+            target: self.target.clone(),
+            dry_run: self.dry_run,
+            max_deletes: self.max_deletes,
+            force: self.force,
+            jobs: self.jobs.max(1),
+            verbose: self.verbose,
+            progress,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -207,17 +281,22 @@ impl BuildArgs {
             drafts: self.drafts,
             future: self.future,
             preview: false,
+            check: false,
             base_url: self.base_url.clone(),
         }
     }
 }
 
 impl CheckArgs {
-    /// `check` looks at everything an intranet build with drafts would publish.
+    /// `check` looks at everything any build would publish, now or later
+    /// (drafts, scheduled and 党内/本单位 items), held to what a public
+    /// build would refuse.
     pub fn options(&self) -> BuildOptions {
         BuildOptions {
             scope: Scope::Unit,
             drafts: true,
+            future: true,
+            check: true,
             now: self.now.clone(),
             ..BuildOptions::new(self.site.root.clone())
         }

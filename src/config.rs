@@ -4,11 +4,16 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use chrono_tz::Tz;
+use marked_yaml::Node;
+use marked_yaml::types::MarkedMappingNode;
 use serde::{Deserialize, Serialize};
-use serde_yaml::{Mapping, Value};
 
-use crate::diagnostic::{Diagnostic, unknown_name_hint, yaml_message};
-use crate::yaml;
+use crate::diagnostic::{Diagnostic, unknown_name_hint};
+use crate::time::WorkCalendar;
+use crate::yaml::{self, Doc};
+
+mod checks;
+pub(crate) use checks::police_code;
 
 /// The name of the configuration file at the site root.
 pub const CONFIG_FILE: &str = "site.yaml";
@@ -29,16 +34,27 @@ const ROOT_KEYS: &[&str] = &[
     "logo",
     "share_image",
     "feeds",
+    "deploy",
+    "sources",
+    "pull",
     "search",
 ];
-const FOOTER_KEYS: &[&str] = &["icp", "police", "contact"];
+const FOOTER_KEYS: &[&str] = &[
+    "sponsor",
+    "organizer",
+    "site_code",
+    "party_gov_mark",
+    "icp",
+    "police",
+    "contact",
+];
 const DISCLOSURE_KEYS: &[&str] = &["default_days", "contact", "holidays", "workdays"];
 const ORG_KEYS: &[&str] = &["id", "name", "children"];
 const MARKDOWN_KEYS: &[&str] = &["unsafe_html", "highlight"];
 const FEEDS_KEYS: &[&str] = &["limit", "full_content"];
 
 /// Validated site configuration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Hash)]
 pub struct Config {
     pub title: String,
     /// Absolute base URL, always ending in `/`.
@@ -60,6 +76,8 @@ pub struct Config {
     pub organization: OrgNode,
     pub markdown: MarkdownConfig,
     pub feeds: FeedsConfig,
+    /// Feeds gathered by `dangjian pull` (`sources:`) and how (`pull:`).
+    pub sources: crate::pull::SourcesConfig,
     pub search: crate::search::SearchConfig,
 }
 
@@ -67,21 +85,36 @@ fn serialize_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> 
     s.serialize_str(tz.name())
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+/// The footer's identity lines, as Chinese government and Party sites
+/// show them (see README, “网站标识”).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, Hash)]
 #[serde(default)]
 pub struct Footer {
+    /// 主办单位
+    pub sponsor: Option<String>,
+    /// 承办单位
+    pub organizer: Option<String>,
+    /// 网站标识码
+    pub site_code: Option<String>,
+    /// The address of the site's 党政机关网站标识 (its certificate page).
+    pub party_gov_mark: Option<String>,
+    /// ICP备案号
     pub icp: Option<String>,
+    /// 公安机关备案号
     pub police: Option<String>,
     pub contact: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, Hash)]
 #[serde(default)]
 pub struct DisclosureConfig {
     pub default_days: u32,
     pub contact: Option<String>,
     pub holidays: Vec<String>,
     pub workdays: Vec<String>,
+    /// The built-in holiday schedules with `holidays` and `workdays` on top.
+    #[serde(skip)]
+    pub calendar: WorkCalendar,
 }
 
 impl Default for DisclosureConfig {
@@ -91,12 +124,13 @@ impl Default for DisclosureConfig {
             contact: None,
             holidays: Vec::new(),
             workdays: Vec::new(),
+            calendar: WorkCalendar::default(),
         }
     }
 }
 
 /// A node of the organization tree (党组织).
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, Hash)]
 pub struct OrgNode {
     pub id: String,
     pub name: String,
@@ -104,7 +138,7 @@ pub struct OrgNode {
     pub children: Vec<OrgNode>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, Hash)]
 #[serde(default)]
 pub struct MarkdownConfig {
     /// Opt out of HTML sanitizing (trusted editors only).
@@ -123,7 +157,7 @@ impl Default for MarkdownConfig {
 }
 
 /// Feed settings (`feeds:` in site.yaml).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, Hash)]
 #[serde(default)]
 pub struct FeedsConfig {
     /// Items per feed, newest first.
@@ -189,32 +223,44 @@ impl Config {
     /// Reads and validates `site.yaml` under `root`.
     pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
         let path = root.join(CONFIG_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            vec![
-                Diagnostic::error(CONFIG_FILE, format!("无法读取配置文件（{e}）"))
-                    .hint("请在站点根目录放置 site.yaml，或用 --root 指定站点目录"),
-            ]
+        let bytes = std::fs::read(&path).map_err(|e| {
+            let d = if e.kind() == std::io::ErrorKind::NotFound {
+                let dir = if root.as_os_str().is_empty() || root == Path::new(".") {
+                    "当前目录".to_string()
+                } else {
+                    format!("“{}”", root.display())
+                };
+                Diagnostic::error(CONFIG_FILE, format!("{dir}没有 site.yaml"))
+                    .hint("运行 dangjian init 创建一个新站点，或用 --root 指定站点目录")
+            } else {
+                Diagnostic::error(
+                    CONFIG_FILE,
+                    format!("无法读取配置文件：{}", crate::diagnostic::io_reason(&e)),
+                )
+            };
+            vec![d]
         })?;
+        let text = crate::diagnostic::utf8_text(CONFIG_FILE, bytes).map_err(|d| vec![d])?;
         Config::parse(&text)
     }
 
     /// Parses and validates the text of `site.yaml`.
     pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         let err = |msg: String| Diagnostic::error(CONFIG_FILE, msg);
-        let value: Value = serde_yaml::from_str(text)
-            .map_err(|e| vec![err(yaml_message(&e)).at_line(yaml::error_line(&e))])?;
-        let Value::Mapping(map) = &value else {
-            return Err(vec![err("配置文件应是 “键: 值” 的形式".into())]);
+        let yaml_err = |e: yaml::YamlError| {
+            let mut d = err(e.message.clone()).at_line(e.line);
+            d.field = e.path.clone();
+            d.hint = e.hint.clone();
+            vec![d]
         };
-        let mut diags = check_keys(map, text);
+        let doc = yaml::parse(text).map_err(yaml_err)?;
+        let mut diags = check_keys(doc.root());
+        diags.extend(crate::deploy::config::check(&doc));
         if !diags.is_empty() {
             return Err(diags);
         }
-        let raw: RawConfig = serde_yaml::from_value(value.clone()).map_err(|e| {
-            let line = first_line_of_error(&e, text);
-            vec![err(yaml_message(&e)).at_line(line)]
-        })?;
-        let line_of = |key: &str| yaml::key_line(text, key, 1);
+        let raw: RawConfig = doc.deserialize().map_err(yaml_err)?;
+        let line_of = |key: &str| doc.line_of(key);
         let missing =
             |key: &str, hint: &str| err("缺少必填项".into()).field(key).hint(hint.to_string());
         let title = raw.title.filter(|t| !t.trim().is_empty());
@@ -249,6 +295,14 @@ impl Config {
             );
             chrono_tz::Asia::Shanghai
         });
+        if !crate::content::slug::is_valid(&raw.theme) {
+            diags.push(
+                err(format!("主题名 “{}” 不可用", raw.theme))
+                    .field("theme")
+                    .at_line(line_of("theme"))
+                    .hint("主题名是 themes/ 中的文件夹名，只能包含小写字母、数字、- 和 _"),
+            );
+        }
         if raw.pagination == 0 {
             diags.push(
                 err("每页条数必须大于 0".into())
@@ -260,7 +314,7 @@ impl Config {
             diags.push(
                 err("订阅条数必须大于 0".into())
                     .field("feeds.limit")
-                    .at_line(line_of("limit")),
+                    .at_line(line_of("feeds.limit")),
             );
         }
         if raw.reading_speed == 0 {
@@ -275,7 +329,11 @@ impl Config {
             name: title.clone().unwrap_or_default(),
             children: Vec::new(),
         });
-        check_org(&organization, text, &mut diags);
+        check_org(&doc, &mut diags);
+        let mut disclosure = raw.disclosure;
+        disclosure.calendar = checks::calendar(&disclosure, &doc, &mut diags);
+        checks::footer(&raw.footer, &doc, &mut diags);
+        let sources = crate::pull::config::parse(&doc, &organization, &mut diags);
         if !diags.is_empty() {
             return Err(diags);
         }
@@ -292,10 +350,11 @@ impl Config {
             logo: raw.logo,
             share_image: raw.share_image,
             footer: raw.footer,
-            disclosure: raw.disclosure,
+            disclosure,
             organization,
             markdown: raw.markdown,
             feeds: raw.feeds,
+            sources,
             search: raw.search,
         })
     }
@@ -309,21 +368,10 @@ impl Config {
     }
 }
 
-fn first_line_of_error(err: &serde_yaml::Error, text: &str) -> Option<usize> {
-    // Errors from `from_value` carry no location; find the field named in the path.
-    yaml::error_line(err).or_else(|| {
-        let raw = err.to_string();
-        let path = raw.split_once(": ").map(|(p, _)| p)?;
-        let last = path.rsplit('.').next()?;
-        let key = last.split('[').next()?;
-        yaml::key_line(text, key, 1)
-    })
-}
-
-fn check_keys(map: &Mapping, text: &str) -> Vec<Diagnostic> {
+fn check_keys(map: &MarkedMappingNode) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    let mut report = |map: &Mapping, known: &[&str], prefix: &str| {
-        for u in yaml::unknown_keys(map, known, text, 1) {
+    let mut report = |map: &MarkedMappingNode, known: &[&str], prefix: &str| {
+        for u in Doc::unknown_keys(map, known) {
             diags.push(
                 Diagnostic::error(CONFIG_FILE, "未知配置项")
                     .field(format!("{prefix}{}", u.key))
@@ -333,88 +381,117 @@ fn check_keys(map: &Mapping, text: &str) -> Vec<Diagnostic> {
         }
     };
     report(map, ROOT_KEYS, "");
-    let sub = |key: &str| match map.get(key) {
-        Some(Value::Mapping(m)) => Some(m),
-        _ => None,
-    };
-    if let Some(m) = sub("footer") {
-        report(m, FOOTER_KEYS, "footer.");
-    }
-    if let Some(m) = sub("disclosure") {
-        report(m, DISCLOSURE_KEYS, "disclosure.");
-    }
-    if let Some(m) = sub("markdown") {
-        report(m, MARKDOWN_KEYS, "markdown.");
-    }
-    if let Some(m) = sub("feeds") {
-        report(m, FEEDS_KEYS, "feeds.");
-    }
-    if let Some(m) = sub("search") {
-        report(m, crate::search::CONFIG_KEYS, "search.");
-    }
-    let mut stack: Vec<&Mapping> = sub("organization").into_iter().collect();
-    while let Some(node) = stack.pop() {
-        report(node, ORG_KEYS, "organization.");
-        if let Some(Value::Sequence(children)) = node.get("children") {
-            stack.extend(children.iter().filter_map(Value::as_mapping));
+    let sub = |key: &str| map.get_node(key).and_then(Node::as_mapping);
+    for (key, known) in [
+        ("footer", FOOTER_KEYS),
+        ("disclosure", DISCLOSURE_KEYS),
+        ("markdown", MARKDOWN_KEYS),
+        ("feeds", FEEDS_KEYS),
+        ("search", crate::search::CONFIG_KEYS),
+    ] {
+        if let Some(m) = sub(key) {
+            report(m, known, &format!("{key}."));
         }
+    }
+    for node in org_nodes(map) {
+        report(node, ORG_KEYS, "organization.");
     }
     diags
 }
 
-fn check_org(root: &OrgNode, text: &str, diags: &mut Vec<Diagnostic>) {
-    let mut seen = BTreeSet::new();
-    let mut stack = vec![root];
+/// Every mapping of the organization tree as written, depth first.
+fn org_nodes(root: &MarkedMappingNode) -> Vec<&MarkedMappingNode> {
+    let mut out = Vec::new();
+    let mut stack: Vec<&MarkedMappingNode> = root
+        .get_node("organization")
+        .and_then(Node::as_mapping)
+        .into_iter()
+        .collect();
     while let Some(node) = stack.pop() {
-        let line = yaml::key_line(text, &format!("id: {}", node.id), 1).or_else(|| {
-            text.lines()
-                .position(|l| l.contains(&node.id))
-                .map(|i| i + 1)
-        });
-        let valid = !node.id.is_empty()
-            && node
-                .id
+        out.push(node);
+        if let Some(children) = node.get_node("children").and_then(Node::as_sequence) {
+            stack.extend(children.iter().rev().filter_map(Node::as_mapping));
+        }
+    }
+    out
+}
+
+/// Checks every organization id where it is written: usable in URLs, unique.
+fn check_org(doc: &Doc, diags: &mut Vec<Diagnostic>) {
+    let mut seen = BTreeSet::new();
+    for node in org_nodes(doc.root()) {
+        let Some((key, value)) = node.iter().find(|(k, _)| k.as_str() == "id") else {
+            continue;
+        };
+        let id = value.as_scalar().map(|s| s.as_str()).unwrap_or("");
+        let line = value
+            .span()
+            .start()
+            .or(key.span().start())
+            .map(|m| m.line());
+        let valid = !id.is_empty()
+            && id
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
         if !valid {
             diags.push(
-                Diagnostic::error(CONFIG_FILE, format!("组织编号 “{}” 不可用", node.id))
+                Diagnostic::error(CONFIG_FILE, format!("组织编号 “{id}” 不可用"))
                     .field("organization.id")
                     .at_line(line)
                     .hint("编号用于网址，只能包含小写字母、数字、- 和 _，例如 dongcun"),
             );
         }
-        if !seen.insert(node.id.as_str()) {
+        if !seen.insert(id) {
             diags.push(
-                Diagnostic::error(CONFIG_FILE, format!("组织编号 “{}” 重复", node.id))
+                Diagnostic::error(CONFIG_FILE, format!("组织编号 “{id}” 重复"))
                     .field("organization.id")
                     .at_line(line)
                     .hint("每个党组织的编号必须唯一"),
             );
         }
-        stack.extend(node.children.iter());
     }
 }
 
-/// Splits a base URL into its normalized form and its path.
+/// Splits a base URL into its normalized form (the `url` crate's, so every
+/// URL made from it later is valid) and its path.
 fn normalize_base_url(url: &str) -> Result<(String, String), String> {
-    let url = url.trim();
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| format!("网址 “{url}” 不是以 http:// 或 https:// 开头的完整网址"))?;
-    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    if host.is_empty() || host.contains(char::is_whitespace) || path.contains(['?', '#']) {
-        return Err(format!("网址 “{url}” 格式不正确"));
+    let text = url.trim();
+    if !(text.starts_with("https://") || text.starts_with("http://")) {
+        return Err(format!(
+            "网址 “{text}” 不是以 http:// 或 https:// 开头的完整网址"
+        ));
     }
-    let path = path.trim_end_matches('/');
+    let parsed = url::Url::parse(text).map_err(|e| {
+        let why = match e {
+            url::ParseError::EmptyHost => "缺少域名",
+            url::ParseError::InvalidPort => "端口号无效",
+            url::ParseError::InvalidIpv4Address | url::ParseError::InvalidIpv6Address => {
+                "IP 地址无效"
+            }
+            url::ParseError::IdnaError | url::ParseError::InvalidDomainCharacter => {
+                "域名中有不能使用的字符"
+            }
+            _ => "格式不正确",
+        };
+        format!("网址 “{text}” {why}")
+    })?;
+    if parsed.host_str().is_none_or(str::is_empty) || parsed.cannot_be_a_base() {
+        return Err(format!("网址 “{text}” 缺少域名"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!("网址 “{text}” 不能带 ? 或 # 部分"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(format!("网址 “{text}” 不能包含用户名或密码"));
+    }
+    let path = parsed.path().trim_end_matches('/');
     let base_path = if path.is_empty() {
         "/".to_string()
     } else {
-        format!("/{path}/")
+        format!("{path}/")
     };
-    let scheme = &url[..url.len() - rest.len()];
-    Ok((format!("{scheme}{host}{base_path}"), base_path))
+    let origin = parsed.origin().ascii_serialization();
+    Ok((format!("{origin}{base_path}"), base_path))
 }
 
 impl OrgNode {
@@ -468,6 +545,23 @@ mod tests {
         let diags = Config::parse(&text).unwrap_err();
         assert_eq!(diags[0].field.as_deref(), Some("footer.icpp"));
         assert_eq!(diags[0].line, Some(4));
+    }
+
+    #[test]
+    fn base_urls_are_checked_where_written() {
+        for bad in [
+            "https://example.org:99999/",
+            "https://exa%mple.org/",
+            "http://[::1/",
+            "https://user@/x/",
+            "https://example.org/?a=1",
+        ] {
+            let diags = Config::parse(&format!("title: a\nbase_url: \"{bad}\"\n")).unwrap_err();
+            assert_eq!(diags[0].field.as_deref(), Some("base_url"), "{bad}");
+            assert_eq!(diags[0].line, Some(2), "{bad}");
+        }
+        let c = Config::parse("title: a\nbase_url: https://Example.org/a b\n").unwrap();
+        assert_eq!(c.base_url, "https://example.org/a%20b/");
     }
 
     #[test]

@@ -44,6 +44,14 @@ impl Diagnostic {
         }
     }
 
+    /// A problem worth telling that does not stop the build.
+    pub fn warning(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(path, message)
+        }
+    }
+
     pub fn line(mut self, line: usize) -> Self {
         self.line = Some(line);
         self
@@ -119,74 +127,48 @@ pub fn unknown_name_hint(unknown: &str, known: &[&str]) -> String {
     }
 }
 
-/// Translates serde_yaml's English messages into Chinese for editors.
-pub fn yaml_message(err: &serde_yaml::Error) -> String {
-    let raw = err.to_string();
-    // serde_yaml appends " at line N column M"; the caller reports the line itself.
-    let msg = raw.split(" at line ").next().unwrap_or(&raw);
-    let msg = msg
-        .split_once(": ")
-        .filter(|(path, _)| !path.contains(' '))
-        .map(|(_, m)| m)
-        .unwrap_or(msg);
-    if let Some(rest) = msg.strip_prefix("unknown field `") {
-        let (name, expected) = rest.split_once('`').unwrap_or((rest, ""));
-        let expected = expected
-            .trim_start_matches(", expected one of ")
-            .trim_start_matches(", expected ")
-            .replace('`', "");
-        return format!("未知字段 “{name}”（可用字段：{expected}）");
+/// An I/O failure told in Chinese (the system's own text is English).
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "文件或文件夹不存在".into(),
+        K::PermissionDenied => "没有权限".into(),
+        K::AlreadyExists => "已经存在".into(),
+        K::IsADirectory => "这是一个文件夹，不是文件".into(),
+        K::NotADirectory => "路径中有一部分是文件，不是文件夹".into(),
+        K::DirectoryNotEmpty => "文件夹不是空的".into(),
+        K::StorageFull => "磁盘已满".into(),
+        K::ReadOnlyFilesystem => "磁盘是只读的".into(),
+        K::InvalidData => "文件内容无法识别".into(),
+        K::Interrupted | K::TimedOut => "操作被中断".into(),
+        _ => format!(
+            "系统错误（{}）",
+            e.raw_os_error()
+                .map_or_else(|| format!("{:?}", e.kind()), |c| format!("代码 {c}"))
+        ),
     }
-    if let Some(rest) = msg.strip_prefix("missing field `") {
-        let name = rest.split('`').next().unwrap_or(rest);
-        return format!("缺少必填字段 “{name}”");
-    }
-    if let Some(rest) = msg.strip_prefix("invalid type: ") {
-        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
-        return format!(
-            "类型不对：写的是 {}，这里需要 {}",
-            type_name(found),
-            type_name(expected)
-        );
-    }
-    if let Some(rest) = msg.strip_prefix("unknown variant `") {
-        let (name, expected) = rest.split_once('`').unwrap_or((rest, ""));
-        let expected = expected
-            .trim_start_matches(", expected one of ")
-            .trim_start_matches(", expected ")
-            .replace('`', "");
-        return format!("取值 “{name}” 不可用（可用取值：{expected}）");
-    }
-    if msg.contains("invalid value") {
-        return format!("取值无效（{msg}）");
-    }
-    format!("YAML 格式错误（{msg}）")
 }
 
-fn type_name(s: &str) -> String {
-    let s = s.trim();
-    let table = [
-        ("a string", "文字"),
-        ("string", "文字"),
-        ("a sequence", "列表"),
-        ("sequence", "列表"),
-        ("a map", "键值对"),
-        ("map", "键值对"),
-        ("a boolean", "true/false"),
-        ("boolean", "true/false"),
-        ("u32", "正整数"),
-        ("u16", "正整数"),
-        ("u64", "正整数"),
-        ("usize", "正整数"),
-        ("integer", "整数"),
-        ("unit value", "空值"),
-    ];
-    for (en, zh) in table {
-        if s == en || s.starts_with(&format!("{en} ")) {
-            return format!("{zh}{}", s[en.len()..].trim_end());
-        }
-    }
-    s.to_string()
+/// `bytes` as UTF-8 text, or an error naming the first bad line and, when
+/// the file decodes as GBK (Windows Notepad's Chinese default), saying so.
+pub fn utf8_text(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let line = 1 + bytes[..e.utf8_error().valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        let (_, _, gbk_errors) = encoding_rs::GBK.decode(bytes);
+        let (message, hint) = if gbk_errors {
+            ("文件不是 UTF-8 编码", "用编辑器把文件另存为 UTF-8 编码")
+        } else {
+            (
+                "文件不是 UTF-8 编码（看起来是 GBK 编码）",
+                "用编辑器（如记事本的“另存为”）把文件另存为 UTF-8 编码",
+            )
+        };
+        Diagnostic::error(path, message).line(line).hint(hint)
+    })
 }
 
 #[cfg(test)]

@@ -9,10 +9,15 @@
 pub mod build;
 pub mod cli;
 pub mod config;
+#[macro_use]
+mod console;
 pub mod content;
+pub mod deploy;
 pub mod diagnostic;
+mod html;
 pub mod markdown;
 pub mod output;
+pub mod pull;
 pub mod render;
 pub mod scaffold;
 pub mod search;
@@ -20,6 +25,7 @@ pub mod serve;
 pub mod site;
 pub mod theme;
 pub mod time;
+mod urlpath;
 mod yaml;
 
 pub use build::{BuildError, BuildOptions, BuildReport, build, prepare, render_site};

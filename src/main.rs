@@ -7,8 +7,13 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use dangjian::cli::{Cli, Command};
+
+// glibc's allocator spent about a third of a build's cycles under rayon's
+// threads (allocation-heavy template rendering); mimalloc scales with them.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use dangjian::render::Progress;
-use dangjian::{BuildError, Diagnostic};
+use dangjian::{BuildError, Diagnostic, errln, outln};
 
 /// Progress on a terminal; hidden when stdout is not one.
 struct Bar(ProgressBar);
@@ -48,7 +53,7 @@ impl Progress for Bar {
 
 fn print_diagnostics(diags: &[Diagnostic]) {
     for d in diags {
-        eprintln!("{d}");
+        errln!("{d}");
     }
 }
 
@@ -71,7 +76,7 @@ fn usage_error(err: &clap::Error) -> String {
             format!("无法识别的命令 “{}”", ctx(ContextKind::InvalidSubcommand))
         }
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            "缺少命令（build、check 或 new）".to_string()
+            "缺少命令（build、serve、check、new、deploy 或 pull）".to_string()
         }
         ErrorKind::MissingRequiredArgument => {
             format!("缺少必需的参数 {}", ctx(ContextKind::InvalidArg))
@@ -101,7 +106,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            eprintln!("{}", usage_error(&e));
+            errln!("{}", usage_error(&e));
             return ExitCode::from(2);
         }
     };
@@ -111,15 +116,20 @@ fn main() -> ExitCode {
             match dangjian::build(&opts, &Bar::new()) {
                 Ok(r) => {
                     let s = r.stats;
-                    println!(
-                        "构建完成：发布 {} 篇内容，写入 {} 个文件，用时 {:.2} 秒 → {}",
+                    outln!(
+                        "构建完成：发布 {} 篇内容，输出 {} 个文件（{}），用时 {:.2} 秒 → {}",
                         s.published,
                         r.files,
+                        if r.written == r.files {
+                            "全部新写入".to_string()
+                        } else {
+                            format!("{} 个新增或有变化，其余与上次相同", r.written)
+                        },
                         r.total.as_secs_f64(),
                         r.out.display()
                     );
                     if s.drafts + s.embargoed + s.out_of_scope > 0 {
-                        println!(
+                        outln!(
                             "未发布：草稿 {} 篇，未到发布时间 {} 篇，不在本次发布范围 {} 篇（以 {} 为准）",
                             s.drafts,
                             s.embargoed,
@@ -127,73 +137,107 @@ fn main() -> ExitCode {
                             r.now.format("%Y-%m-%d %H:%M")
                         );
                     }
+                    print_diagnostics(&r.warnings);
                     for (path, reason) in &r.pii_allowed {
-                        println!("个人信息放行：{}（理由：{reason}）", path.display());
+                        outln!("个人信息放行：{}（理由：{reason}）", path.display());
                     }
+                    if let Some(line) = &r.pulled.line {
+                        outln!("{line}");
+                    }
+                    print_diagnostics(&r.pulled.warnings);
                     match r.next_change {
-                        Some(c) => println!(
+                        Some(c) => outln!(
                             "下次需要重新构建：{}（{}），见 build.json",
                             c.at.format("%Y-%m-%d %H:%M"),
                             c.kind.label()
                         ),
-                        None => println!("在内容变化之前无需重新构建"),
+                        None => outln!("在内容变化之前无需重新构建"),
                     }
                     if args.verbose {
                         for (stage, t) in &r.timings {
-                            println!("  {stage}：{:.1} 毫秒", t.as_secs_f64() * 1000.0);
+                            outln!("  {stage}：{:.1} 毫秒", t.as_secs_f64() * 1000.0);
                         }
                     }
                     ExitCode::SUCCESS
                 }
                 Err(BuildError::Content(diags)) => {
                     print_diagnostics(&diags);
-                    eprintln!("{}", BuildError::Content(diags));
+                    errln!("{}", BuildError::Content(diags));
                     ExitCode::FAILURE
                 }
                 Err(e) => {
-                    eprintln!("错误：{e}");
+                    errln!("错误：{e}");
                     ExitCode::FAILURE
                 }
             }
         }
         Command::New(args) => match dangjian::scaffold::create(&args.request()) {
             Ok(path) => {
-                println!("已创建 {}（草稿）", path.display());
-                println!(
+                outln!("已创建 {}（草稿）", path.display());
+                outln!(
                     "写完后把 draft: true 改为 false，再运行 dangjian build 发布；边写边预览可用 dangjian serve"
                 );
                 ExitCode::SUCCESS
             }
             Err(d) => {
-                eprintln!("{d}");
+                errln!("{d}");
                 ExitCode::FAILURE
             }
         },
+        Command::Deploy(args) => {
+            let progress = std::io::stderr().is_terminal();
+            match dangjian::deploy::run(&args.options(progress), &|s| outln!("{s}")) {
+                Ok(r) => {
+                    outln!("{}", r.summary);
+                    ExitCode::SUCCESS
+                }
+                Err(dangjian::deploy::DeployError::Config(diags)) => {
+                    print_diagnostics(&diags);
+                    ExitCode::FAILURE
+                }
+                Err(e) => {
+                    errln!("错误：{e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Serve(args) => match dangjian::serve::run(args.options()) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
-                eprintln!("错误：{message}");
+                errln!("错误：{message}");
                 ExitCode::FAILURE
             }
         },
+        Command::Pull(args) => pull(&args),
         Command::Check(args) => {
-            let sink = dangjian::render::NullSink;
-            let diags =
+            let sink = dangjian::output::NullSink;
+            let mut diags =
                 match dangjian::render_site(&args.options(), &dangjian::render::Quiet, &sink) {
-                    Ok(_) => Vec::new(),
+                    Ok(p) => p.site.warnings,
                     Err(BuildError::Content(d)) => d,
                     Err(e) => vec![Diagnostic::error(args.site.root.clone(), e.to_string())],
                 };
+            let (sources, warnings) =
+                dangjian::pull::health::check(&args.site.root, args.now.as_deref());
+            diags.extend(warnings);
+            if !args.json {
+                for s in &sources {
+                    outln!("{s}");
+                }
+            }
             if args.json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&diags).unwrap_or_default()
                 );
             } else if diags.is_empty() {
-                println!("检查通过：没有发现问题");
+                outln!("检查通过：没有发现问题");
+            } else if !diags.iter().any(Diagnostic::is_error) {
+                print_diagnostics(&diags);
+                outln!("检查通过：有 {} 个警告", diags.len());
             } else {
                 print_diagnostics(&diags);
-                eprintln!("共发现 {} 个问题", diags.len());
+                errln!("共发现 {} 个问题", diags.len());
             }
             if diags.iter().any(Diagnostic::is_error) {
                 ExitCode::FAILURE
@@ -202,4 +246,41 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// `dangjian pull`: failures on stderr, a summary on stdout; fails only
+/// when nothing could be pulled at all.
+fn pull(args: &dangjian::cli::PullArgs) -> ExitCode {
+    let report = match dangjian::pull::run(&args.options(), &Bar::new()) {
+        Ok(r) => r,
+        Err(diags) => {
+            print_diagnostics(&diags);
+            return ExitCode::FAILURE;
+        }
+    };
+    if report.results.is_empty() {
+        outln!("site.yaml 中没有 sources，无需拉取");
+        return ExitCode::SUCCESS;
+    }
+    for r in &report.results {
+        match r.outcome {
+            dangjian::pull::Outcome::Failed { .. } => errln!("警告：{r}"),
+            _ if args.verbose => outln!("{r}"),
+            _ => {}
+        }
+    }
+    outln!(
+        "拉取完成：{} 个来源，更新 {} 个，未变化 {} 个，失败 {} 个，用时 {:.1} 秒 → {}",
+        report.results.len(),
+        report.updated(),
+        report.not_modified(),
+        report.failed(),
+        report.took.as_secs_f64(),
+        dangjian::pull::CACHE_DIR
+    );
+    if report.failed() == report.results.len() {
+        errln!("错误：所有来源都拉取失败（缓存中保留了上次的内容；请检查网络）");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
 }

@@ -93,6 +93,12 @@ fn folder(root: &Path, kind: Kind, course: Option<&str>) -> Result<PathBuf, Diag
             );
         }
         (Kind::Lesson, Some(c)) => {
+            if !crate::content::slug::is_valid(c) {
+                return Err(
+                    Diagnostic::error("--course", format!("课程文件夹名 “{c}” 不可用"))
+                        .hint("课程文件夹名只能包含小写字母、数字、- 和 _，例如 ershida"),
+                );
+            }
             let dir = base.join(c);
             if !root.join(&dir).join("_index.md").is_file() {
                 let known = courses(root);
@@ -201,6 +207,11 @@ level: normal                      # 级别：normal 一般 | important 重要 |
 #     age: 30
 #     education: 大专
 #     stage: 拟列为发展对象
+# data: dangfei-2026q3.csv         # 数据文件（CSV 或 .xlsx，与本文件放在一起），显示为表格
+# totals: [金额]                    # 合计的列
+# mask: {姓名: name, 手机: phone}   # 打码的列：name 姓名 | phone 电话 | id 身份证 | card 银行卡
+# columns: {缴费日期: date}         # 列的类型（不写则自动判断）：text | number | money | date
+# sort: [支部, 金额 降序]           # 排序
 # meeting:                         # 组织生活（三会一课、主题党日）
 #   type: 党员大会
 #   held_at: 2026-11-20 15:00

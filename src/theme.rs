@@ -20,11 +20,19 @@ macro_rules! builtin {
 const BUILTIN_TEMPLATES: &[(&str, &str)] = builtin!(
     "base.html",
     "partials/item_list.html",
+    "partials/item_entry.html",
     "partials/paginator.html",
     "partials/article_meta.html",
     "partials/article_foot.html",
     "partials/status_script.html",
     "partials/print_qr.html",
+    "partials/data_table.html",
+    "partials/site_identity.html",
+    "partials/pulled_list.html",
+    "partials/upstream_block.html",
+    "partials/jiceng_block.html",
+    "partials/branch_pulled.html",
+    "jiceng.html",
     "index.html",
     "news.html",
     "notice.html",
@@ -75,8 +83,9 @@ pub enum StaticFile {
 /// The templates and static files of a build.
 pub struct Theme {
     pub tera: Tera,
-    /// A hash of every template's name and text.
-    pub fingerprint: u64,
+    /// For each template, a hash of its text and of every template it
+    /// extends, includes or imports: what a page rendered with it reads.
+    pub fingerprints: BTreeMap<String, u64>,
     /// Output path → source, theme files first, then the site's.
     pub statics: BTreeMap<String, StaticFile>,
 }
@@ -108,7 +117,7 @@ impl Theme {
             })
             .collect();
         let mut diags = Vec::new();
-        for rel in files_under(root, &theme_dir.join("templates")) {
+        for rel in files_under(root, &theme_dir.join("templates"), &mut diags) {
             let name = slash(
                 rel.strip_prefix(theme_dir.join("templates"))
                     .unwrap_or(&rel),
@@ -123,7 +132,7 @@ impl Theme {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
         // Tera's default also escapes `/`, which makes every URL unreadable.
-        tera.set_escape_fn(crate::markdown::html_escape);
+        tera.set_escape_fn(crate::html::escape);
         let raw: Vec<(&str, &str)> = templates
             .iter()
             .map(|(n, (_, t))| (n.as_str(), t.as_str()))
@@ -139,21 +148,23 @@ impl Theme {
             .map(|(name, bytes)| (name.to_string(), StaticFile::Builtin(bytes)))
             .collect();
         for dir in [theme_dir.join("static"), PathBuf::from("static")] {
-            for rel in files_under(root, &dir) {
+            for rel in files_under(root, &dir, &mut diags) {
                 let out = slash(rel.strip_prefix(&dir).unwrap_or(&rel));
                 statics.insert(out, StaticFile::Disk(rel));
             }
         }
-        let fingerprint = {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::hash::DefaultHasher::new();
-            templates.hash(&mut h);
-            h.finish()
-        };
+        let texts: BTreeMap<&str, &str> = templates
+            .iter()
+            .map(|(n, (_, t))| (n.as_str(), t.as_str()))
+            .collect();
+        let fingerprints = texts
+            .keys()
+            .map(|name| (name.to_string(), template_fingerprint(name, &texts)))
+            .collect();
         if diags.is_empty() {
             Ok(Theme {
                 tera,
-                fingerprint,
+                fingerprints,
                 statics,
             })
         } else {
@@ -162,18 +173,98 @@ impl Theme {
     }
 }
 
-/// Files under `root/dir`, relative to `root`, sorted; editor files skipped.
-fn files_under(root: &Path, dir: &Path) -> Vec<PathBuf> {
-    WalkDir::new(root.join(dir))
+impl Theme {
+    /// The fingerprint of a template and everything it reads.
+    pub fn template_fingerprint(&self, name: &str) -> u64 {
+        self.fingerprints.get(name).copied().unwrap_or(0)
+    }
+}
+
+/// The templates a template names in `extends`, `include` and `import` tags.
+fn template_deps(text: &str) -> Vec<&str> {
+    let mut deps = Vec::new();
+    for tag in text.split("{%").skip(1) {
+        let tag = tag.trim_start_matches('-').trim_start();
+        let Some(rest) = ["extends", "include", "import"]
+            .iter()
+            .find_map(|k| tag.strip_prefix(k))
+        else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let Some(quote) = rest.chars().next().filter(|c| matches!(c, '"' | '\'')) else {
+            continue;
+        };
+        if let Some(name) = rest[1..].split(quote).next() {
+            deps.push(name);
+        }
+    }
+    deps
+}
+
+/// A hash of `name`'s text and, recursively, of every template it reads.
+fn template_fingerprint(name: &str, texts: &BTreeMap<&str, &str>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut seen = std::collections::BTreeSet::new();
+    let mut stack = vec![name];
+    while let Some(n) = stack.pop() {
+        if seen.insert(n)
+            && let Some(text) = texts.get(n)
+        {
+            stack.extend(template_deps(text));
+        }
+    }
+    let mut h = rustc_hash::FxHasher::default();
+    for n in seen {
+        (n, texts.get(n)).hash(&mut h);
+    }
+    h.finish()
+}
+
+/// Files under `root/dir`, relative to `root`, sorted; editor files
+/// skipped. Symbolic links (the folder itself or anything in it) are
+/// refused: a `static -> /etc` link must not publish another folder.
+fn files_under(root: &Path, dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let top = root.join(dir);
+    // Every existing part of the path from the root must be a real folder.
+    let mut part = root.to_path_buf();
+    for c in dir.components() {
+        part.push(c);
+        match std::fs::symlink_metadata(&part) {
+            Ok(m) if m.file_type().is_symlink() => {
+                diags.push(
+                    Diagnostic::error(dir, "主题和静态文件夹不能是符号链接")
+                        .hint("请把文件直接复制到这个文件夹中"),
+                );
+                return out;
+            }
+            Ok(_) => {}
+            Err(_) => return out,
+        }
+    }
+    let walker = WalkDir::new(&top)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
             e.depth() == 0 || !crate::content::is_ignored(&e.file_name().to_string_lossy())
-        })
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .filter_map(|e| e.path().strip_prefix(root).ok().map(Path::to_path_buf))
-        .collect()
+        });
+    for e in walker.filter_map(Result::ok) {
+        let rel = e
+            .path()
+            .strip_prefix(root)
+            .unwrap_or(e.path())
+            .to_path_buf();
+        if e.path_is_symlink() {
+            diags.push(
+                Diagnostic::error(&rel, "主题和静态文件夹中不能使用符号链接")
+                    .hint("请把文件直接复制到这个文件夹中"),
+            );
+        } else if e.file_type().is_file() {
+            out.push(rel);
+        }
+    }
+    out
 }
 
 fn slash(p: &Path) -> String {

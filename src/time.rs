@@ -1,7 +1,11 @@
 //! Dates in front matter and `--now`, read in the site's time zone.
 
+pub mod calendar;
+
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
+
+pub use calendar::WorkCalendar;
 
 /// An instant with the offset it is shown in.
 pub type Instant = DateTime<FixedOffset>;
@@ -10,9 +14,10 @@ pub type Instant = DateTime<FixedOffset>;
 /// `2026-11-20T09:30`, or RFC 3339 (`2026-11-20T09:30:00+08:00`).
 /// Dates without an offset are in `tz`; a bare date is midnight.
 pub fn parse(text: &str, tz: Tz) -> Option<Instant> {
-    let text = text.trim();
+    let normalized = chinese_date(text.trim());
+    let text = normalized.as_deref().unwrap_or(text.trim());
     if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
-        return Some(dt);
+        return in_range(dt.date_naive()).then_some(dt);
     }
     let naive = [
         "%Y-%m-%d %H:%M:%S",
@@ -28,6 +33,9 @@ pub fn parse(text: &str, tz: Tz) -> Option<Instant> {
             .find_map(|f| NaiveDate::parse_from_str(text, f).ok())
             .map(|d| d.and_time(NaiveTime::MIN))
     })?;
+    if !in_range(naive.date()) {
+        return None;
+    }
     // A local time skipped by a DST change does not exist; take the later valid one.
     let local = tz.from_local_datetime(&naive).earliest().or_else(|| {
         tz.from_local_datetime(&(naive + chrono::Duration::hours(1)))
@@ -42,11 +50,74 @@ pub fn parse_end(text: &str, tz: Tz) -> Option<Instant> {
     let t = parse(text, tz)?;
     let bare = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").is_ok()
         || NaiveDate::parse_from_str(text.trim(), "%Y/%m/%d").is_ok();
-    Some(if bare {
-        t + chrono::Duration::seconds(86_399)
+    if bare {
+        t.checked_add_signed(chrono::Duration::seconds(86_399))
     } else {
-        t
+        Some(t)
+    }
+}
+
+/// The years a date may name: wide enough for any archive, narrow enough
+/// that date arithmetic (a 公示期 of working days) can never overflow.
+const YEARS: std::ops::RangeInclusive<i32> = 1900..=2999;
+
+fn in_range(d: NaiveDate) -> bool {
+    use chrono::Datelike;
+    YEARS.contains(&d.year())
+}
+
+/// `2026年11月20日` (an editor's habit), with an optional time after it,
+/// rewritten as `2026-11-20`.
+fn chinese_date(text: &str) -> Option<String> {
+    let (y, rest) = text.split_once('年')?;
+    let (m, rest) = rest.split_once('月')?;
+    let (d, rest) = rest.split_once(['日', '号'])?;
+    let num = |s: &str| s.trim().parse::<u32>().ok();
+    let (y, m, d) = (num(y)?, num(m)?, num(d)?);
+    let rest = rest.trim();
+    Some(if rest.is_empty() {
+        format!("{y:04}-{m:02}-{d:02}")
+    } else {
+        format!("{y:04}-{m:02}-{d:02} {rest}")
     })
+}
+
+/// Why `text` is not a date, and how to write it: the message and hint of
+/// the error an editor sees.
+pub fn explain_bad_date(text: &str) -> (String, String) {
+    let hint = "写成 2026-11-20、2026-11-20 09:30 或 2026-11-20T09:30:00+08:00".to_string();
+    let normalized = chinese_date(text.trim()).unwrap_or_else(|| text.trim().replace('/', "-"));
+    let date_part = normalized.split([' ', 'T']).next().unwrap_or("");
+    let parts: Vec<Option<i64>> = date_part.split('-').map(|p| p.parse().ok()).collect();
+    if let [Some(y), Some(m), Some(d)] = parts[..] {
+        if !(1900..=2999).contains(&y) {
+            return (
+                format!("无法识别的日期 “{text}”：年份 {y} 不在 1900 至 2999 之间"),
+                hint,
+            );
+        }
+        if !(1..=12).contains(&m) {
+            return (format!("无法识别的日期 “{text}”：一年没有 {m} 月"), hint);
+        }
+        let days = NaiveDate::from_ymd_opt(y as i32, m as u32, 1)
+            .and_then(|first| {
+                let next = if m == 12 {
+                    NaiveDate::from_ymd_opt(y as i32 + 1, 1, 1)
+                } else {
+                    NaiveDate::from_ymd_opt(y as i32, m as u32 + 1, 1)
+                };
+                next.map(|n| (n - first).num_days())
+            })
+            .unwrap_or(31);
+        if d < 1 || d > days {
+            return (
+                format!("无法识别的日期 “{text}”：{y} 年 {m} 月只有 {days} 天"),
+                "检查日期是否写错".into(),
+            );
+        }
+        return (format!("无法识别的时间 “{text}”"), hint);
+    }
+    (format!("无法识别的日期 “{text}”"), hint)
 }
 
 /// The current time in the site's zone.
@@ -55,35 +126,22 @@ pub fn now(tz: Tz) -> Instant {
 }
 
 /// The end of a 公示期 of `days` working days from `start`: the end of the
-/// last working day, where Saturdays, Sundays and `holidays` are skipped
-/// unless listed in `workdays` (调休). Dates are `YYYY-MM-DD`.
+/// last working day, by `calendar` (the State Council's schedules and the
+/// site's own `holidays`/`workdays`). Also returns the first year the
+/// period reached whose schedule is unknown (counted Monday to Friday).
 pub fn add_working_days(
     start: &Instant,
     days: u32,
-    holidays: &[String],
-    workdays: &[String],
-) -> Instant {
-    use chrono::{Datelike, Weekday};
-    let listed = |list: &[String], d: NaiveDate| {
-        list.iter()
-            .any(|s| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") == Ok(d))
-    };
-    let is_working = |d: NaiveDate| {
-        listed(workdays, d)
-            || !(matches!(d.weekday(), Weekday::Sat | Weekday::Sun) || listed(holidays, d))
-    };
-    let mut day = start.date_naive();
-    let mut counted = u32::from(is_working(day));
-    while counted < days {
-        day = day.succ_opt().unwrap_or(day);
-        counted += u32::from(is_working(day));
-    }
-    let end = day.and_hms_opt(23, 59, 59).unwrap_or_default();
-    start
+    calendar: &WorkCalendar,
+) -> Result<(Instant, Option<i32>), calendar::TooFar> {
+    let end = calendar.add_working_days(start.date_naive(), days)?;
+    let last = end.last.and_hms_opt(23, 59, 59).ok_or(calendar::TooFar)?;
+    let at = start
         .offset()
-        .from_local_datetime(&end)
+        .from_local_datetime(&last)
         .earliest()
-        .unwrap_or(*start)
+        .ok_or(calendar::TooFar)?;
+    Ok((at, end.unscheduled))
 }
 
 /// `2026年11月20日`
@@ -121,22 +179,36 @@ mod tests {
     #[test]
     fn working_days_skip_weekends_and_holidays() {
         let tz = chrono_tz::Asia::Shanghai;
+        let end = |start: &str, days, cal: &WorkCalendar| {
+            let (at, unknown) = add_working_days(&parse(start, tz).unwrap(), days, cal).unwrap();
+            (at.to_rfc3339(), unknown)
+        };
         // Thursday 2026-11-19 + 5 working days: Thu, Fri, Mon, Tue, Wed.
-        let start = parse("2026-11-19 09:00", tz).unwrap();
+        let plain = WorkCalendar::builtin();
+        let want = ("2026-11-25T23:59:59+08:00".to_string(), None);
+        assert_eq!(end("2026-11-19 09:00", 5, &plain), want);
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let hol = WorkCalendar::new(vec![d("2026-11-23")], Vec::new());
         assert_eq!(
-            add_working_days(&start, 5, &[], &[]).to_rfc3339(),
-            "2026-11-25T23:59:59+08:00"
-        );
-        let hol = vec!["2026-11-23".to_string()];
-        assert_eq!(
-            add_working_days(&start, 5, &hol, &[]).to_rfc3339(),
+            end("2026-11-19 09:00", 5, &hol).0,
             "2026-11-26T23:59:59+08:00"
         );
-        let makeup = vec!["2026-11-21".to_string()];
+        let makeup = WorkCalendar::new(Vec::new(), vec![d("2026-11-21")]);
         assert_eq!(
-            add_working_days(&start, 5, &[], &makeup).to_rfc3339(),
+            end("2026-11-19 09:00", 5, &makeup).0,
             "2026-11-24T23:59:59+08:00"
         );
+        // The issue's example: National Day and Mid-Autumn 2026.
+        assert_eq!(
+            end("2026-09-30 10:00", 5, &plain),
+            ("2026-10-12T23:59:59+08:00".to_string(), None)
+        );
+        assert_eq!(end("2027-04-01", 5, &plain).1, Some(2027));
+        let last = NaiveDate::MAX.and_hms_opt(0, 0, 0).unwrap();
+        let far = tz
+            .from_utc_datetime(&(last - chrono::Duration::days(2)))
+            .fixed_offset();
+        assert!(add_working_days(&far, 30, &plain).is_err());
     }
 
     #[test]
@@ -150,6 +222,27 @@ mod tests {
             parse_end("2026-11-25 18:00", tz).unwrap().to_rfc3339(),
             "2026-11-25T18:00:00+08:00"
         );
+    }
+
+    #[test]
+    fn chinese_and_impossible_dates() {
+        let tz = chrono_tz::Asia::Shanghai;
+        assert_eq!(
+            parse("2026年11月20日", tz).unwrap().to_rfc3339(),
+            "2026-11-20T00:00:00+08:00"
+        );
+        assert_eq!(
+            parse("2026年11月20日 09:30", tz).unwrap().to_rfc3339(),
+            "2026-11-20T09:30:00+08:00"
+        );
+        assert!(parse("2026-11-31", tz).is_none());
+        assert!(explain_bad_date("2026-11-31").0.contains("只有 30 天"));
+        assert!(explain_bad_date("2026-02-29").0.contains("只有 28 天"));
+        assert!(explain_bad_date("2026-13-01").0.contains("13 月"));
+        // Years far away are refused instead of overflowing later (issue 19).
+        let ny = chrono_tz::America::New_York;
+        assert!(parse_end("+262142-12-31", ny).is_none());
+        assert!(parse("9999-12-31", tz).is_none());
     }
 
     #[test]

@@ -4,10 +4,9 @@
 //! Every line number reported is a line of the `.md` file.
 
 use serde::{Deserialize, Serialize};
-use serde_yaml::Value;
 
 use super::Kind;
-use crate::diagnostic::{Diagnostic, unknown_name_hint, yaml_message};
+use crate::diagnostic::{Diagnostic, unknown_name_hint};
 use crate::yaml;
 
 /// A Markdown file cut into its YAML block and its body.
@@ -110,8 +109,8 @@ pub struct Attachment {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Period {
-    pub start: Value,
-    pub end: Option<Value>,
+    pub start: String,
+    pub end: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -129,7 +128,7 @@ pub struct Person {
 pub struct Meeting {
     #[serde(rename = "type")]
     pub kind: Option<String>,
-    pub held_at: Option<Value>,
+    pub held_at: Option<String>,
     pub expected: Option<u32>,
     pub present: Option<u32>,
     pub topic: Option<String>,
@@ -141,8 +140,27 @@ pub struct QuizQuestion {
     pub question: String,
     #[serde(default)]
     pub options: Vec<String>,
-    pub answer: Value,
+    pub answer: OneOrMore,
     pub explanation: Option<String>,
+}
+
+/// One text or a list of texts: a quiz answer (`B`, `[A, C]`) or a
+/// table's `sort:` (`金额`, `[支部, 金额 降序]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum OneOrMore {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMore {
+    /// The texts, one or many.
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            OneOrMore::One(s) => std::slice::from_ref(s),
+            OneOrMore::Many(v) => v,
+        }
+    }
 }
 
 /// Everything an item's front matter may say. Which fields a kind accepts is
@@ -151,8 +169,8 @@ pub struct QuizQuestion {
 #[serde(default)]
 pub struct FrontMatter {
     pub title: Option<String>,
-    pub date: Option<Value>,
-    pub updated: Option<Value>,
+    pub date: Option<String>,
+    pub updated: Option<String>,
     pub summary: Option<String>,
     pub author: Option<String>,
     pub branch: Option<String>,
@@ -166,7 +184,7 @@ pub struct FrontMatter {
     /// Why this public item may show personal data (logged in the build summary).
     pub allow_personal_info: Option<String>,
     // notice
-    pub expires: Option<Value>,
+    pub expires: Option<String>,
     pub pinned: bool,
     pub level: Level,
     pub attachments: Vec<Attachment>,
@@ -179,6 +197,13 @@ pub struct FrontMatter {
     pub after_period: AfterPeriod,
     pub persons: Vec<Person>,
     pub meeting: Option<Meeting>,
+    // disclosure data table (see content::table)
+    pub data: Option<String>,
+    pub sheet: Option<String>,
+    pub columns: std::collections::BTreeMap<String, super::table::ColumnKind>,
+    pub totals: Vec<String>,
+    pub mask: std::collections::BTreeMap<String, super::table::MaskKind>,
+    pub sort: Option<OneOrMore>,
     // lesson
     pub order: Option<u32>,
     pub duration: Option<u32>,
@@ -205,7 +230,7 @@ pub struct SectionFrontMatter {
     pub cover_alt: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SortBy {
     #[default]
@@ -240,6 +265,12 @@ const DISCLOSURE_FIELDS: &[&str] = &[
     "after_period",
     "persons",
     "meeting",
+    "data",
+    "sheet",
+    "columns",
+    "totals",
+    "mask",
+    "sort",
 ];
 const LESSON_FIELDS: &[&str] = &[
     "order",
@@ -296,10 +327,21 @@ pub struct Parsed<'a, T> {
 }
 
 impl<T> Parsed<'_, T> {
-    /// The file line where `field:` is written, if it is.
-    pub fn field_line(&self, field: &str) -> Option<usize> {
-        yaml::key_line(self.yaml, field, 1).map(|l| l + self.yaml_line - 1)
+    /// The file line where the field at `path` (`title`,
+    /// `attachments[1].path`) is written, if it is.
+    pub fn field_line(&self, path: &str) -> Option<usize> {
+        field_line(self.yaml, self.yaml_line, path)
     }
+}
+
+/// The file line of the field at `path` in a YAML block that starts on
+/// file line `yaml_line`. The block is parsed again: this is only asked
+/// when something is wrong, and keeps no positions in memory meanwhile.
+pub fn field_line(yaml: &str, yaml_line: usize, path: &str) -> Option<usize> {
+    let doc = yaml::parse(yaml).ok()?;
+    doc.line_of(path)
+        .or_else(|| doc.line_of(path.split(['.', '[']).next()?))
+        .map(|l| l + yaml_line - 1)
 }
 
 /// Parses an item's front matter; `path` is only used in diagnostics.
@@ -321,6 +363,18 @@ pub fn parse_section<'a>(
     parse(path, text, SECTION_FIELDS, |_| None)
 }
 
+/// A YAML problem of the front matter starting at file line `yaml_line`.
+pub fn yaml_diagnostic(path: &std::path::Path, yaml_line: usize, e: yaml::YamlError) -> Diagnostic {
+    let mut d = Diagnostic::error(path, e.message.clone())
+        .at_line(e.line.map(|l| l + yaml_line - 1).or(Some(yaml_line)));
+    d.field = e.field();
+    d.hint = Some(
+        e.hint
+            .unwrap_or_else(|| "检查冒号后是否有空格、缩进是否对齐、引号是否成对".into()),
+    );
+    d
+}
+
 fn parse<'a, T: serde::de::DeserializeOwned>(
     path: &std::path::Path,
     text: &'a str,
@@ -337,25 +391,9 @@ fn parse<'a, T: serde::de::DeserializeOwned>(
                 "文件应以 --- 开头，接着写 title: 和 date: 等字段，再以 --- 结束，然后才是正文",
             )]
         })?;
-    let at = |err: &serde_yaml::Error| yaml::error_line(err).map(|l| l + split.yaml_line - 1);
-    let value: Value = serde_yaml::from_str(split.yaml).map_err(|e| {
-        vec![
-            Diagnostic::error(path, yaml_message(&e))
-                .at_line(at(&e))
-                .hint("检查冒号后是否有空格、缩进是否对齐、引号是否成对"),
-        ]
-    })?;
-    let map = match value {
-        Value::Mapping(m) => m,
-        Value::Null => Default::default(),
-        _ => {
-            return Err(vec![
-                Diagnostic::error(path, "front matter 应是 “字段: 值” 的形式")
-                    .line(split.yaml_line),
-            ]);
-        }
-    };
-    let unknown: Vec<Diagnostic> = yaml::unknown_keys(&map, known, split.yaml, 1)
+    let doc =
+        yaml::parse(split.yaml).map_err(|e| vec![yaml_diagnostic(path, split.yaml_line, e)])?;
+    let unknown: Vec<Diagnostic> = yaml::Doc::unknown_keys(doc.root(), known)
         .into_iter()
         .map(|u| {
             let line = u.line.map(|l| l + split.yaml_line - 1);
@@ -375,22 +413,9 @@ fn parse<'a, T: serde::de::DeserializeOwned>(
     if !unknown.is_empty() {
         return Err(unknown);
     }
-    // Converting the parsed value is cheap; only on error is the text parsed
-    // again, because errors from a `Value` carry no line.
-    let meta: T = serde_yaml::from_value(Value::Mapping(map)).map_err(|_| {
-        let e = match serde_yaml::from_str::<T>(split.yaml) {
-            Err(e) => e,
-            Ok(_) => unreachable_error(),
-        };
-        let line = at(&e);
-        let field = line
-            .and_then(|l| text.lines().nth(l - 1))
-            .and_then(|l| l.trim_start().trim_start_matches("- ").split_once(':'))
-            .map(|(k, _)| k.trim().to_string());
-        let mut d = Diagnostic::error(path, yaml_message(&e)).at_line(line);
-        d.field = field;
-        vec![d]
-    })?;
+    let meta: T = doc
+        .deserialize()
+        .map_err(|e| vec![yaml_diagnostic(path, split.yaml_line, e)])?;
     Ok(Parsed {
         meta,
         yaml: split.yaml,
@@ -398,21 +423,6 @@ fn parse<'a, T: serde::de::DeserializeOwned>(
         body: split.body,
         body_line: split.body_line,
     })
-}
-
-/// A typed read of a mapping failed but the same text parsed: should not
-/// happen; report it without a line rather than panic.
-fn unreachable_error() -> serde_yaml::Error {
-    serde::de::Error::custom("front matter could not be read")
-}
-
-/// A scalar YAML value as text (dates may be written unquoted).
-pub fn scalar_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

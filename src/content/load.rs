@@ -10,9 +10,10 @@ use chrono_tz::Tz;
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
-use super::frontmatter::{self, scalar_text};
+use super::frontmatter;
 use super::{
-    Bundle, CONTENT_DIR, Content, Entry, Kind, SectionKey, SectionSource, category_key, slug,
+    Bundle, CONTENT_DIR, Content, Entry, FileIndex, FileInfo, Kind, SectionKey, SectionSource,
+    category_key, is_image, slug,
 };
 use crate::diagnostic::{Diagnostic, unknown_name_hint};
 use crate::time;
@@ -57,13 +58,15 @@ pub struct ParseCache {
     trusted: bool,
     /// The files found by the last walk, if the last load finished.
     walked: Option<Vec<PathBuf>>,
+    /// What the last load recorded of each non-Markdown file.
+    index: FileIndex,
 }
 
 struct CachedParse {
     stamp: Stamp,
     /// The bundle's asset list and the time zone, which the parse also reads.
     inputs: u64,
-    result: Result<Parsed, Vec<Diagnostic>>,
+    result: Result<ParsedFile, Vec<Diagnostic>>,
 }
 
 /// Size and modification time of a file.
@@ -98,7 +101,7 @@ impl ParseCache {
         &self,
         rel: &Path,
         inputs: u64,
-    ) -> Option<(Stamp, Result<Parsed, Vec<Diagnostic>>)> {
+    ) -> Option<(Stamp, Result<ParsedFile, Vec<Diagnostic>>)> {
         if !self.trusted || self.changed.contains(rel) {
             return None;
         }
@@ -111,7 +114,7 @@ impl ParseCache {
         rel: &Path,
         stamp: Stamp,
         inputs: u64,
-    ) -> Option<Result<Parsed, Vec<Diagnostic>>> {
+    ) -> Option<Result<ParsedFile, Vec<Diagnostic>>> {
         let c = self.files.get(rel)?;
         (c.stamp == stamp && c.inputs == inputs && !self.changed.contains(rel))
             .then(|| c.result.clone())
@@ -155,8 +158,10 @@ pub fn load_cached(root: &Path, tz: Tz, cache: &mut ParseCache) -> (Content, Vec
         .collect();
     let mut sources = Vec::new();
     let mut assets: Vec<PathBuf> = Vec::new();
+    let mut markdown = BTreeSet::new();
     for rel in files {
         if rel.extension().is_some_and(|e| e == "md") {
+            markdown.insert(rel.clone());
             match classify(&rel, &bundle_dirs) {
                 Ok(s) => sources.push(s),
                 Err(d) => diags.push(d),
@@ -180,10 +185,19 @@ pub fn load_cached(root: &Path, tz: Tz, cache: &mut ParseCache) -> (Content, Vec
             );
         }
     }
+    assets.sort();
+    let files_index = index_files(root, &assets, cache, fast);
     let tz_name = tz.name();
+    let data_stamps = super::table::stamps(root, &assets);
     let shared: &ParseCache = cache;
     // (file, stamp, other inputs, result, whether parsed now)
-    type Outcome = (PathBuf, Stamp, u64, Result<Parsed, Vec<Diagnostic>>, bool);
+    type Outcome = (
+        PathBuf,
+        Stamp,
+        u64,
+        Result<ParsedFile, Vec<Diagnostic>>,
+        bool,
+    );
     let parsed: Vec<Outcome> = sources
         .into_par_iter()
         .map(|s| {
@@ -196,6 +210,7 @@ pub fn load_cached(root: &Path, tz: Tz, cache: &mut ParseCache) -> (Content, Vec
             {
                 bundle_assets(dir, &bundle_dirs, &assets).hash(&mut h);
             }
+            super::table::hash_beside(&data_stamps, &rel, &mut h);
             let inputs = h.finish();
             if fast && let Some((stamp, r)) = shared.unchanged(&rel, inputs) {
                 return (rel, stamp, inputs, r, false);
@@ -232,12 +247,14 @@ pub fn load_cached(root: &Path, tz: Tz, cache: &mut ParseCache) -> (Content, Vec
     let parsed = parsed.into_iter().map(|(_, _, _, r, _)| r);
     let mut content = Content {
         courses,
+        files: files_index,
+        markdown,
         ..Content::default()
     };
     for p in parsed {
         match p {
-            Ok(Parsed::Entry(e)) => content.entries.push(e),
-            Ok(Parsed::Section(s)) => content.sections.push(*s),
+            Ok(ParsedFile::Entry(e)) => content.entries.push(e),
+            Ok(ParsedFile::Section(s)) => content.sections.push(*s),
             Err(d) => diags.extend(d),
         }
     }
@@ -246,6 +263,56 @@ pub fn load_cached(root: &Path, tz: Tz, cache: &mut ParseCache) -> (Content, Vec
         .filter(|a| !bundle_dirs.iter().any(|b| a.starts_with(b)))
         .collect();
     (content, diags)
+}
+
+/// Size, time and (for images) pixel size of every non-Markdown file. A
+/// file is looked at again only when the cache cannot vouch for it: on a
+/// trusted fast path only the files reported as changed, otherwise every
+/// file's metadata, with image headers read again only when size or time
+/// changed.
+fn index_files(root: &Path, assets: &[PathBuf], cache: &mut ParseCache, fast: bool) -> FileIndex {
+    let look = |rel: &PathBuf, old: Option<&FileInfo>| -> Option<FileInfo> {
+        let meta = std::fs::symlink_metadata(root.join(rel)).ok()?;
+        if !meta.is_file() {
+            return None;
+        }
+        let (size, modified) = (meta.len(), meta.modified().ok());
+        let image = match old {
+            Some(o) if o.size == size && o.modified == modified => o.image,
+            _ if is_image(rel) => imagesize::size(root.join(rel))
+                .ok()
+                .map(|d| (d.width, d.height)),
+            _ => None,
+        };
+        let active = match old {
+            Some(o) if o.size == size && o.modified == modified => o.active,
+            _ => super::is_active(rel, || std::fs::read(root.join(rel)).ok()),
+        };
+        Some(FileInfo {
+            size,
+            modified,
+            image,
+            active,
+        })
+    };
+    let index: FileIndex = if fast {
+        let mut index = cache.index.clone();
+        for rel in &cache.changed {
+            match assets.binary_search(rel).ok().and_then(|_| look(rel, None)) {
+                Some(info) => index.insert(rel.clone(), info),
+                None => index.remove(rel),
+            };
+        }
+        index
+    } else {
+        let old = &cache.index;
+        assets
+            .par_iter()
+            .filter_map(|rel| look(rel, old.get(rel)).map(|info| (rel.clone(), info)))
+            .collect()
+    };
+    cache.index = index.clone();
+    index
 }
 
 fn walk(root: &Path, content_dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
@@ -372,8 +439,9 @@ fn course_folders(sources: &[Source]) -> Vec<String> {
     set.into_iter().collect()
 }
 
+/// A content file once parsed: an item, or a section's `_index.md`.
 #[derive(Clone)]
-enum Parsed {
+enum ParsedFile {
     Entry(Arc<Entry>),
     Section(Box<SectionSource>),
 }
@@ -398,19 +466,13 @@ fn bundle_assets(dir: &Path, bundle_dirs: &BTreeSet<PathBuf>, assets: &[PathBuf]
 }
 
 fn read(root: &Path, rel: &Path) -> Result<String, Vec<Diagnostic>> {
-    let bytes = std::fs::read(root.join(rel))
-        .map_err(|e| vec![Diagnostic::error(rel, format!("无法读取文件（{e}）"))])?;
-    String::from_utf8(bytes).map_err(|e| {
-        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count();
-        vec![
-            Diagnostic::error(rel, "文件不是 UTF-8 编码")
-                .line(line)
-                .hint("用编辑器把文件另存为 UTF-8 编码（不要用 GBK）"),
-        ]
-    })
+    let bytes = std::fs::read(root.join(rel)).map_err(|e| {
+        vec![Diagnostic::error(
+            rel,
+            format!("无法读取文件：{}", crate::diagnostic::io_reason(&e)),
+        )]
+    })?;
+    crate::diagnostic::utf8_text(rel, bytes).map_err(|d| vec![d])
 }
 
 fn parse_source(
@@ -419,12 +481,12 @@ fn parse_source(
     bundle_dirs: &BTreeSet<PathBuf>,
     assets: &[PathBuf],
     tz: Tz,
-) -> Result<Parsed, Vec<Diagnostic>> {
+) -> Result<ParsedFile, Vec<Diagnostic>> {
     match source {
         Source::Section { path, key } => {
             let text = read(root, &path)?;
             let p = frontmatter::parse_section(&path, &text)?;
-            Ok(Parsed::Section(Box::new(SectionSource {
+            Ok(ParsedFile::Section(Box::new(SectionSource {
                 key,
                 meta: p.meta,
                 yaml: p.yaml.to_string(),
@@ -448,12 +510,49 @@ fn parse_source(
                     dir,
                 });
             let mut e = build_entry(path, kind, course, bundle, p, tz)?;
+            super::table::attach(root, &mut e)?;
             let mut h = std::hash::DefaultHasher::new();
             text.hash(&mut h);
             e.bundle.as_ref().map(|b| &b.assets).hash(&mut h);
+            e.table.as_ref().map(|t| t.hash).hash(&mut h);
             e.source_hash = h.finish();
-            Ok(Parsed::Entry(Arc::new(e)))
+            Ok(ParsedFile::Entry(Arc::new(e)))
         }
+    }
+}
+
+/// Where a field named in a diagnostic is written in the front matter.
+fn field_path(field: &str) -> &str {
+    match field {
+        "start" => "period.start",
+        "end" => "period.end",
+        "held_at" => "meeting.held_at",
+        "expected" => "meeting.expected",
+        "present" => "meeting.present",
+        other => other,
+    }
+}
+
+/// How many entries a list field may have: beyond these, one file could
+/// make a build write hundreds of megabytes (each tag and alias is a page).
+const LIST_LIMITS: &[(&str, usize)] = &[
+    ("tags", 30),
+    ("aliases", 20),
+    ("attachments", 100),
+    ("persons", 2000),
+    ("quiz", 100),
+    ("objectives", 50),
+];
+
+fn list_len(meta: &frontmatter::FrontMatter, field: &str) -> usize {
+    match field {
+        "tags" => meta.tags.len(),
+        "aliases" => meta.aliases.len(),
+        "attachments" => meta.attachments.len(),
+        "persons" => meta.persons.len(),
+        "quiz" => meta.quiz.len(),
+        "objectives" => meta.objectives.len(),
+        _ => 0,
     }
 }
 
@@ -468,42 +567,53 @@ fn build_entry(
     let mut diags = Vec::new();
     let err = |field: &str, msg: String, hint: &str| {
         Diagnostic::error(&path, msg)
-            .at_line(p.field_line(field).or(Some(p.yaml_line)))
+            .at_line(p.field_line(field_path(field)).or(Some(p.yaml_line)))
             .field(field)
             .hint(hint.to_string())
     };
     let meta = p.meta.clone();
+    for &(field, max) in LIST_LIMITS {
+        let n = list_len(&meta, field);
+        if n > max {
+            diags.push(err(
+                field,
+                format!("{field} 写了 {n} 项，最多 {max} 项"),
+                "请精简；确有需要时拆成几篇",
+            ));
+        }
+    }
     let title = meta.title.clone().unwrap_or_default().trim().to_string();
     if title.is_empty() {
         diags.push(err("title", "缺少标题".into(), "加上一行 title: 文章标题"));
     }
-    let mut date_field = |field: &str, value: &Option<serde_yaml::Value>| {
-        let v = value.as_ref()?;
+    let mut date_field = |field: &str, at: &str, value: Option<&String>| {
+        let v = value?;
         let parse = if matches!(field, "end" | "expires") {
             time::parse_end
         } else {
             time::parse
         };
-        let parsed = scalar_text(v).and_then(|s| parse(&s, tz));
+        let parsed = parse(v, tz);
         if parsed.is_none() {
-            let shown = scalar_text(v).unwrap_or_else(|| format!("{v:?}"));
-            diags.push(err(
-                field,
-                format!("无法识别的日期 “{shown}”"),
-                "写成 2026-11-20、2026-11-20 09:30 或 2026-11-20T09:30:00+08:00",
-            ));
+            let (msg, hint) = time::explain_bad_date(v);
+            diags.push(
+                Diagnostic::error(&path, msg)
+                    .at_line(p.field_line(at).or(Some(p.yaml_line)))
+                    .field(field)
+                    .hint(hint),
+            );
         }
         parsed
     };
-    let date = date_field("date", &meta.date);
-    let updated = date_field("updated", &meta.updated);
-    let expires = date_field("expires", &meta.expires);
+    let date = date_field("date", "date", meta.date.as_ref());
+    let updated = date_field("updated", "updated", meta.updated.as_ref());
+    let expires = date_field("expires", "expires", meta.expires.as_ref());
     let period = meta.period.as_ref().and_then(|per| {
-        let start = date_field("start", &Some(per.start.clone()))?;
-        Some((start, date_field("end", &per.end)))
+        let start = date_field("start", "period.start", Some(&per.start))?;
+        Some((start, date_field("end", "period.end", per.end.as_ref())))
     });
     if let Some(held) = meta.meeting.as_ref().and_then(|m| m.held_at.as_ref()) {
-        date_field("held_at", &Some(held.clone()));
+        date_field("held_at", "meeting.held_at", Some(held));
     }
     if let Some((start, Some(end))) = period
         && end < start
@@ -593,6 +703,7 @@ fn build_entry(
         yaml_line: p.yaml_line,
         body: p.body.to_string(),
         body_line: p.body_line,
+        table: None,
         source_hash: 0,
         path,
     })

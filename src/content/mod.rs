@@ -6,6 +6,7 @@
 pub mod frontmatter;
 mod load;
 pub mod slug;
+pub mod table;
 
 use std::path::PathBuf;
 
@@ -127,18 +128,23 @@ pub struct Entry {
     pub yaml_line: usize,
     pub body: String,
     pub body_line: usize,
-    /// A hash of the file's text and bundle files: equal hashes, equal entries.
+    /// The table of the data file named by `data:`, already masked.
+    pub table: Option<std::sync::Arc<table::Table>>,
+    /// A hash of the file's text, bundle files and data file: equal
+    /// hashes, equal entries.
     pub source_hash: u64,
 }
 
 impl Entry {
-    /// The file line where `field:` is written, if it is.
-    pub fn field_line(&self, field: &str) -> Option<usize> {
-        crate::yaml::key_line(&self.yaml, field, 1).map(|l| l + self.yaml_line - 1)
+    /// The file line where the field at `path` (`cover`,
+    /// `attachments[1].path`) is written, if it is.
+    pub fn field_line(&self, path: &str) -> Option<usize> {
+        frontmatter::field_line(&self.yaml, self.yaml_line, path)
     }
 
-    /// An error about this entry's `field`, located at its line (or at the
-    /// front matter's first line when the field is not written).
+    /// An error about this entry's field at `field` (a path such as
+    /// `attachments[1].path` points at that entry), located at its line (or
+    /// at the front matter's first line when the field is not written).
     pub fn error(&self, field: &str, message: impl Into<String>) -> Diagnostic {
         Diagnostic::error(&self.path, message)
             .line(self.field_line(field).unwrap_or(1))
@@ -147,7 +153,7 @@ impl Entry {
 }
 
 /// Which listing an `_index.md` describes.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SectionKey {
     Home,
     Kind(Kind),
@@ -166,6 +172,81 @@ pub struct SectionSource {
     pub body_line: usize,
 }
 
+/// What the walk recorded of a file that is not Markdown: enough for the
+/// model to decide everything without touching the disk again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FileInfo {
+    pub size: u64,
+    pub modified: Option<std::time::SystemTime>,
+    /// Pixel size, for raster and vector images whose header could be read.
+    pub image: Option<(usize, usize)>,
+    /// Whether a browser would run it as part of the site: a web page, a
+    /// script, or an SVG with scripts or event handlers.
+    pub active: bool,
+}
+
+/// File types a browser runs with the site's rights when served from it.
+const ACTIVE_TYPES: &[&str] = &[
+    "html", "htm", "xhtml", "xht", "shtml", "mht", "mhtml", "js", "mjs", "xml", "xsl", "xslt",
+    "svgz", "swf", "php", "asp", "aspx", "jsp", "wasm",
+];
+
+/// Whether the file at `path` (its name, and for SVG its text) would run
+/// as active content on the site's origin.
+pub fn is_active(path: &std::path::Path, read: impl FnOnce() -> Option<Vec<u8>>) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    if ACTIVE_TYPES.contains(&ext.as_str()) {
+        return true;
+    }
+    if ext != "svg" {
+        return false;
+    }
+    let Some(bytes) = read() else { return true };
+    let text = String::from_utf8_lossy(&bytes).to_ascii_lowercase();
+    let handler = text
+        .split(|c: char| c.is_whitespace() || c == '/')
+        .any(|w| {
+            w.strip_prefix("on")
+                .and_then(|r| r.split_once('='))
+                .is_some_and(|(name, _)| {
+                    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphabetic())
+                })
+        });
+    handler
+        || [
+            "<script",
+            "javascript:",
+            "<foreignobject",
+            "<iframe",
+            "<embed",
+            "<object",
+            "data:text/html",
+            "<!entity",
+        ]
+        .iter()
+        .any(|p| text.contains(p))
+}
+
+/// Every file under `content/` that a page may use (not Markdown, not
+/// hidden or an editor's temporary file, not a symbolic link), by path
+/// relative to the site root. A path not in here does not exist for the
+/// model, whatever the disk says.
+pub type FileIndex = std::collections::BTreeMap<PathBuf, FileInfo>;
+
+/// Whether a file name is one of the image types whose size pages show.
+pub fn is_image(path: &std::path::Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        matches!(
+            e.to_ascii_lowercase().as_str(),
+            "png" | "jpg" | "jpeg" | "gif" | "webp" | "svg" | "bmp" | "avif"
+        )
+    })
+}
+
 /// Everything found under `content/`.
 #[derive(Debug, Default)]
 pub struct Content {
@@ -176,4 +257,8 @@ pub struct Content {
     pub courses: Vec<String>,
     /// Files under `content/` that belong to no bundle, relative to the root.
     pub loose_files: Vec<PathBuf>,
+    /// Every non-Markdown file under `content/` with its size and time.
+    pub files: FileIndex,
+    /// Every Markdown source under `content/` (sources are never output).
+    pub markdown: std::collections::BTreeSet<PathBuf>,
 }

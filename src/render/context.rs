@@ -4,7 +4,9 @@
 
 use serde::Serialize;
 
-use crate::config::{Footer, OrgNode};
+use super::footer::FooterView;
+use super::table::TableView;
+use crate::config::OrgNode;
 use crate::content::{Kind, category_label, frontmatter};
 use crate::markdown::Heading;
 use crate::site::{FileRef, Item, Site};
@@ -20,7 +22,7 @@ pub struct SiteView<'a> {
     pub logo: Option<String>,
     /// Absolute URL of the default share picture (`og:image`), if set.
     pub share_image: Option<String>,
-    pub footer: &'a Footer,
+    pub footer: FooterView<'a>,
     pub nav: Vec<Link>,
     /// `public`, `party` or `unit`: the audience of this build.
     pub scope: &'static str,
@@ -36,13 +38,13 @@ pub struct SiteView<'a> {
     pub search: Option<String>,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Debug, Serialize, Clone, Hash)]
 pub struct Link {
     pub title: String,
     pub url: String,
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Clone, Serialize, Hash)]
 pub struct DateView {
     /// RFC 3339 with the site's offset.
     pub iso: String,
@@ -75,30 +77,14 @@ pub struct Status {
 
 impl Status {
     pub fn of(period: Option<(Instant, Option<Instant>)>, now: Instant) -> Option<Status> {
-        let (start, end) = period?;
-        Some(if now < start {
-            Status {
-                key: "upcoming",
-                label: "未开始",
-                days_left: None,
-            }
-        } else if end.is_some_and(|e| e <= now) {
-            Status {
-                key: "ended",
-                label: "已结束",
-                days_left: None,
-            }
-        } else {
-            // Whole days left, rounded up; the page's script computes the same.
-            let days = end.map(|e| {
-                let secs = (e - now).num_seconds();
-                (secs + 86_399) / 86_400
-            });
-            Status {
-                key: "active",
-                label: "公示中",
-                days_left: days,
-            }
+        let stage = crate::site::Stage::of(period?, now);
+        Some(Status {
+            key: stage.key(),
+            label: stage.label(),
+            days_left: match stage {
+                crate::site::Stage::Active { days_left } => days_left,
+                _ => None,
+            },
         })
     }
 }
@@ -148,6 +134,8 @@ pub struct ItemView<'a> {
     pub issuer: Option<&'a str>,
     pub persons: &'a [frontmatter::Person],
     pub meeting: Option<&'a frontmatter::Meeting>,
+    /// The table of the data file (`data:`), with `content` only.
+    pub table: Option<TableView>,
     // lesson
     pub course: Option<Link>,
     pub order: Option<u32>,
@@ -250,16 +238,14 @@ impl<'a> ItemView<'a> {
         let e = &item.entry;
         let m = &e.meta;
         let branch = m.branch.as_deref().and_then(|id| {
-            site.branches.iter().find(|b| b.id == id).map(|b| Link {
+            site.branch(id).map(|b| Link {
                 title: b.name.clone(),
                 url: site.url(&format!("branches/{}/", b.id)),
             })
         });
         let course = e.course.as_deref().map(|c| {
             let title = site
-                .courses
-                .iter()
-                .find(|x| x.id == c)
+                .course(c)
                 .map_or(c.to_string(), |x| x.section.title.clone());
             Link {
                 title,
@@ -287,7 +273,7 @@ impl<'a> ItemView<'a> {
                 .iter()
                 .map(|t| Link {
                     title: t.trim().to_string(),
-                    url: site.url(&format!("tags/{}/", crate::site::tag_slug(t.trim()))),
+                    url: site.url(&format!("tags/{}/", site.tag_slug(t))),
                 })
                 .collect(),
             scope: m.scope,
@@ -323,6 +309,11 @@ impl<'a> ItemView<'a> {
             issuer: m.issuer.as_deref(),
             persons: &m.persons,
             meeting: m.meeting.as_ref(),
+            table: e
+                .table
+                .as_ref()
+                .filter(|_| with_content)
+                .map(|t| TableView::page(e, t)),
             course,
             order: m.order,
             duration: m.duration,
@@ -404,6 +395,28 @@ impl<'a> ListItem<'a> {
     }
 }
 
+/// A link with the number of items behind it.
+#[derive(Debug, Clone, Serialize, Hash)]
+pub struct CountedLink {
+    pub title: String,
+    pub url: String,
+    pub count: usize,
+}
+
+/// A branch's header on its listing: parent, children, counts by kind.
+#[derive(Debug, Clone, Serialize, Hash)]
+pub struct BranchView {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    pub parent: Option<CountedLink>,
+    pub children: Vec<CountedLink>,
+    pub counts: Vec<CountedLink>,
+    pub own_count: usize,
+    pub total_count: usize,
+    pub latest: Option<DateView>,
+}
+
 /// A page of a listing.
 #[derive(Serialize)]
 pub struct Paginator<'a> {
@@ -451,7 +464,7 @@ pub fn page_path(base: &str, n: usize) -> String {
 }
 
 /// A node of the organization tree with its counts.
-#[derive(Serialize)]
+#[derive(Debug, Clone, Serialize, Hash)]
 pub struct OrgView {
     pub id: String,
     pub name: String,
@@ -462,7 +475,7 @@ pub struct OrgView {
 }
 
 pub fn org_view(site: &Site, node: &OrgNode) -> OrgView {
-    let b = site.branches.iter().find(|b| b.id == node.id);
+    let b = site.branch(&node.id);
     OrgView {
         id: node.id.clone(),
         name: node.name.clone(),
@@ -485,6 +498,7 @@ pub fn site_view(site: &Site) -> SiteView<'_> {
             url: site.url(&format!("{}/", kind.dir())),
         });
     }
+    nav.extend(super::pulled::nav(site));
     nav.push(Link {
         title: "组织机构".into(),
         url: site.url("branches/"),
@@ -503,7 +517,7 @@ pub fn site_view(site: &Site) -> SiteView<'_> {
             }
         }),
         share_image: site_share_image(site),
-        footer: &c.footer,
+        footer: FooterView::new(&c.footer),
         nav,
         scope: match site.gate.scope {
             frontmatter::Scope::Public => "public",

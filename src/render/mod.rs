@@ -2,144 +2,33 @@
 //!
 //! Nothing here knows about the output folder: [`crate::output`] provides
 //! the sink that writes (into a staging folder swapped in on success), and
-//! [`MemorySink`] keeps files in memory for tests and previews.
+//! [`crate::output::MemorySink`] keeps files in memory for tests and previews.
 
+mod aliases;
 mod context;
 pub mod feeds;
+mod footer;
+mod jobs;
+mod memo;
 mod pages;
+mod pulled;
+mod qr;
 mod sitemap;
+mod table;
 
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
-use crate::output::WriteError;
+use crate::output::{Data, FileMeta, OutputFile, Role, Sink, WriteError};
 use crate::site::Site;
 use crate::theme::{StaticFile, Theme};
 
 pub use context::page_path;
-
-/// Where an output file's bytes come from.
-#[derive(Debug, Clone)]
-pub enum Data {
-    Bytes(Vec<u8>),
-    Static(&'static [u8]),
-    /// Copy of a file, relative to the site root.
-    Copy(PathBuf),
-}
-
-/// What an output file is, for the sitemap.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Role {
-    /// An HTML page listed in the sitemap, with its last modification.
-    Page { lastmod: Option<String> },
-    /// Anything else: redirects, 404, assets, feeds, the sitemap itself.
-    Other,
-}
-
-/// One file of the built site.
-#[derive(Debug, Clone)]
-pub struct OutputFile {
-    /// Relative to the output folder, `/`-separated.
-    pub path: String,
-    pub data: Data,
-    pub role: Role,
-    /// The source this file came from, for collision errors.
-    pub source: Option<PathBuf>,
-}
-
-impl OutputFile {
-    pub fn page(
-        path: String,
-        html: String,
-        lastmod: Option<String>,
-        source: Option<PathBuf>,
-    ) -> Self {
-        OutputFile {
-            path,
-            data: Data::Bytes(html.into_bytes()),
-            role: Role::Page { lastmod },
-            source,
-        }
-    }
-
-    pub fn other(path: String, data: Data, source: Option<PathBuf>) -> Self {
-        OutputFile {
-            path,
-            data,
-            role: Role::Other,
-            source,
-        }
-    }
-
-    fn meta(&self) -> FileMeta {
-        FileMeta(std::sync::Arc::new(FileInfo {
-            path: self.path.clone(),
-            role: self.role.clone(),
-            source: self.source.clone(),
-            copy_of: match &self.data {
-                Data::Copy(p) => Some(p.clone()),
-                _ => None,
-            },
-        }))
-    }
-}
-
-/// What is remembered of a file once the sink has it (cheap to clone: the
-/// preview keeps the files of every unchanged page between rebuilds).
-#[derive(Debug, Clone)]
-pub struct FileMeta(std::sync::Arc<FileInfo>);
-
-#[derive(Debug)]
-pub struct FileInfo {
-    pub path: String,
-    pub role: Role,
-    pub source: Option<PathBuf>,
-    copy_of: Option<PathBuf>,
-}
-
-impl std::ops::Deref for FileMeta {
-    type Target = FileInfo;
-    fn deref(&self) -> &FileInfo {
-        &self.0
-    }
-}
-
-/// Receives rendered files as they are produced, from many threads.
-pub trait Sink: Sync {
-    fn put(&self, file: OutputFile) -> Result<(), WriteError>;
-}
-
-/// Keeps every file in memory (tests, previews).
-#[derive(Default)]
-pub struct MemorySink(Mutex<Vec<OutputFile>>);
-
-impl MemorySink {
-    /// The files received, sorted by path.
-    pub fn into_files(self) -> Vec<OutputFile> {
-        let mut files = self.0.into_inner().unwrap_or_else(|e| e.into_inner());
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        files
-    }
-}
-
-impl Sink for MemorySink {
-    fn put(&self, file: OutputFile) -> Result<(), WriteError> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(file);
-        Ok(())
-    }
-}
-
-/// Discards every file (`check`).
-pub struct NullSink;
-impl Sink for NullSink {
-    fn put(&self, _: OutputFile) -> Result<(), WriteError> {
-        Ok(())
-    }
-}
+pub use memo::Memo;
+use memo::MemoRun;
 
 /// Progress of rendering, reported as jobs finish.
 pub trait Progress: Sync {
@@ -153,11 +42,13 @@ pub struct Quiet;
 impl Progress for Quiet {}
 
 /// Why rendering failed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     /// Template errors or colliding outputs.
+    #[error("生成页面时发现 {} 个问题", .0.len())]
     Content(Vec<Diagnostic>),
     /// The sink could not take a file.
+    #[error(transparent)]
     Write(WriteError),
 }
 
@@ -173,24 +64,6 @@ pub struct RenderReport {
     /// Pages and feeds rendered, and those taken unchanged from the memo.
     pub rendered: usize,
     pub reused: usize,
-}
-
-/// What an incremental render remembers of the previous one: for each page
-/// and feed, a fingerprint of everything it was rendered from and the files
-/// it produced. A job whose fingerprint is unchanged is not rendered again,
-/// and its files are not handed to the sink.
-#[derive(Default)]
-pub struct Memo {
-    jobs: rustc_hash::FxHashMap<u64, (u64, std::sync::Arc<[FileMeta]>)>,
-}
-
-/// A job's key in the memo: a hash of what it is (`item`, `list`…) and
-/// its path.
-pub(crate) fn memo_key(what: &str, path: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = rustc_hash::FxHasher::default();
-    (what, path).hash(&mut h);
-    h.finish()
 }
 
 /// Renders every output of the site into `sink`. On error, whatever the
@@ -212,130 +85,62 @@ pub fn render_memo(
     theme: &Theme,
     progress: &dyn Progress,
     sink: &dyn Sink,
-    memo: Option<&mut Memo>,
+    mut memo: Option<&mut Memo>,
+) -> Result<RenderReport, RenderError> {
+    let run = MemoRun::new(memo.as_deref_mut());
+    let result = render_with(site, theme, progress, sink, &run);
+    run.finish(memo, result.is_ok());
+    result
+}
+
+fn render_with(
+    site: &Site,
+    theme: &Theme,
+    progress: &dyn Progress,
+    sink: &dyn Sink,
+    run: &MemoRun,
 ) -> Result<RenderReport, RenderError> {
     // The search index builds on its own thread while the pages render; an
     // incremental render (the preview) leaves it to its caller.
-    let search = crate::search::Pending::start(site, memo.is_none());
-    let renderer = pages::Renderer::new(site, theme);
-    let jobs = renderer.jobs();
-    let global = memo.as_ref().map(|_| renderer.global_fingerprint());
-    let old = memo.as_deref().map(|m| &m.jobs);
-    // Each job's memo key and fingerprint, and its files if unchanged.
-    type Keyed = (Option<(u64, u64)>, Option<std::sync::Arc<[FileMeta]>>);
-    let keyed: Vec<Keyed> = jobs
-        .par_iter()
-        .map(|job| {
-            let Some(g) = global else {
-                return (None, None);
-            };
-            let key = Some(renderer.fingerprint(job, g));
-            let reused = key.as_ref().and_then(|(k, fp)| {
-                old.and_then(|o| o.get(k))
-                    .filter(|(old_fp, _)| old_fp == fp)
-                    .map(|(_, metas)| std::sync::Arc::clone(metas))
-            });
-            (key, reused)
-        })
-        .collect();
-    let reused = keyed.iter().filter(|(_, r)| r.is_some()).count();
-    let put_all = |files: Vec<OutputFile>| -> Result<Vec<FileMeta>, WriteError> {
+    let search = crate::search::Pending::start(site, !run.active());
+    let specs = feeds::specs(site);
+    let feed_links = feeds::links_by_path(site, &specs);
+    let global = run
+        .active()
+        .then(|| jobs::global_fingerprint(site, &feed_links));
+    let renderer = pages::Renderer::new(site, theme, &feed_links);
+    let put_all = |files: Vec<OutputFile>| -> Result<Vec<FileMeta>, RenderError> {
         files
             .into_iter()
             .map(|f| {
                 let meta = f.meta();
-                sink.put(f).map(|_| meta)
+                sink.put(f).map(|_| meta).map_err(RenderError::Write)
             })
             .collect()
     };
+    let jobs = jobs::plan(site);
     progress.start("渲染页面", jobs.len() as u64);
-    let results: Vec<Result<Vec<FileMeta>, RenderError>> = jobs
+    let results: Vec<Result<std::sync::Arc<[FileMeta]>, RenderError>> = jobs
         .par_iter()
-        .zip(&keyed)
-        .map(|(job, (_, reused))| {
-            if reused.is_some() {
-                progress.advance(1);
-                return Ok(Vec::new());
-            }
-            let files = renderer
-                .run(job)
-                .map_err(|d| RenderError::Content(vec![d]))?;
+        .map(|job| {
+            let fp = global.map(|g| job.fingerprint(g, theme));
+            let files = run.reuse_or_render(job.key(), fp, || {
+                let files = renderer
+                    .run(job)
+                    .map_err(|d| RenderError::Content(vec![d]))?;
+                put_all(files)
+            });
             progress.advance(1);
-            put_all(files).map_err(RenderError::Write)
+            files
         })
         .collect();
     progress.finish();
-    let mut rendered = jobs.len() - reused;
-    let mut new_memo = rustc_hash::FxHashMap::default();
-    new_memo.reserve(jobs.len());
-    let mut metas = Vec::with_capacity(jobs.len() + 64);
+    let mut metas: Vec<FileMeta> = Vec::with_capacity(jobs.len() + 64);
     let mut diags = Vec::new();
-    for (r, (key, reused)) in results.into_iter().zip(keyed) {
-        match r.map(|m| reused.unwrap_or_else(|| m.into())) {
-            Ok(m) => {
-                metas.extend(m.iter().cloned());
-                if let Some((k, fp)) = key {
-                    new_memo.insert(k, (fp, m));
-                }
-            }
-            Err(RenderError::Write(e)) => return Err(RenderError::Write(e)),
-            Err(RenderError::Content(ds)) => {
-                for d in ds {
-                    if !diags.contains(&d) {
-                        diags.push(d);
-                    }
-                }
-            }
-        }
-    }
+    collect(results, &mut metas, &mut diags)?;
     let clock = std::time::Instant::now();
-    let specs = feeds::specs(site);
-    let feed_keys: Vec<Option<(u64, u64)>> = specs
-        .iter()
-        .map(|spec| {
-            global.map(|g| {
-                (
-                    memo_key("feed", &spec.path),
-                    feeds::fingerprint(site, spec, g),
-                )
-            })
-        })
-        .collect();
-    let (same, changed): (Vec<_>, Vec<_>) = specs.iter().zip(feed_keys).partition(|(_, key)| {
-        key.as_ref().is_some_and(|(k, fp)| {
-            old.and_then(|o| o.get(k))
-                .is_some_and(|(old_fp, _)| old_fp == fp)
-        })
-    });
-    for (_, key) in same {
-        if let Some((k, fp)) = key
-            && let Some((_, m)) = old.and_then(|o| o.get(&k))
-        {
-            metas.extend(m.iter().cloned());
-            new_memo.insert(k, (fp, std::sync::Arc::clone(m)));
-        }
-    }
-    let changed_specs: Vec<&feeds::FeedSpec> = changed.iter().map(|(s, _)| *s).collect();
-    rendered += changed_specs.len();
-    match feeds::entries(site, &changed_specs) {
-        Ok(entries) => {
-            let written: Result<Vec<Vec<FileMeta>>, WriteError> = changed_specs
-                .par_iter()
-                .map(|spec| put_all(feeds::files(site, spec, &entries)))
-                .collect();
-            for (m, (_, key)) in written
-                .map_err(RenderError::Write)?
-                .into_iter()
-                .zip(changed)
-            {
-                metas.extend(m.iter().cloned());
-                if let Some((k, fp)) = key {
-                    new_memo.insert(k, (fp, m.into()));
-                }
-            }
-        }
-        Err(d) => diags.extend(d),
-    }
+    let feed_files = render_feeds(site, &specs, global, run, &put_all, &mut diags);
+    collect(feed_files, &mut metas, &mut diags)?;
     let feeds_time = clock.elapsed();
     let mut rest = assets(site, theme);
     rest.push(build_info(site));
@@ -355,14 +160,12 @@ pub fn render_memo(
             std::time::Duration::ZERO
         }
     };
-    metas.extend(put_all(rest).map_err(RenderError::Write)?);
+    metas.extend(put_all(rest)?);
     metas.sort_by(|a, b| a.path.cmp(&b.path));
-    check_collisions(&metas, &mut diags);
     if !diags.is_empty() {
         return Err(RenderError::Content(diags));
     }
     // The sitemap lists every page with its date: unchanged if they are.
-    let map_key = memo_key("sitemap", "");
     let map_fp = global.map(|g| {
         let mut h = rustc_hash::FxHasher::default();
         g.hash(&mut h);
@@ -373,25 +176,18 @@ pub fn render_memo(
         }
         h.finish()
     });
-    let old_map = old
-        .and_then(|o| o.get(&map_key))
-        .filter(|(fp, _)| Some(*fp) == map_fp);
-    let map_metas: std::sync::Arc<[FileMeta]> = match old_map {
-        Some((_, m)) => std::sync::Arc::clone(m),
-        None => {
-            let maps = sitemap::files(site, &metas);
-            rendered += 1;
-            put_all(maps).map_err(RenderError::Write)?.into()
-        }
-    };
-    metas.extend(map_metas.iter().cloned());
-    if let Some(fp) = map_fp {
-        new_memo.insert(map_key, (fp, map_metas));
-    }
+    let maps = run.reuse_or_render(memo_key("sitemap", ""), map_fp, || {
+        put_all(sitemap::files(site, &metas))
+    })?;
+    metas.extend(maps.iter().cloned());
     metas.sort_by(|a, b| a.path.cmp(&b.path));
-    if let Some(memo) = memo {
-        memo.jobs = new_memo;
+    // Every file is known only now (robots.txt and sitemaps last): an
+    // alias or a file may not take any generated file's path.
+    check_collisions(&metas, &mut diags);
+    if !diags.is_empty() {
+        return Err(RenderError::Content(diags));
     }
+    let (rendered, reused) = run.counts();
     Ok(RenderReport {
         files: metas,
         feeds_time,
@@ -399,6 +195,78 @@ pub fn render_memo(
         rendered,
         reused,
     })
+}
+
+/// Every feed, each reused when its fingerprint is unchanged; the shared
+/// entries are made only for the feeds rendered now.
+fn render_feeds(
+    site: &Site,
+    specs: &[feeds::FeedSpec],
+    global: Option<u64>,
+    run: &MemoRun,
+    put_all: &(dyn Fn(Vec<OutputFile>) -> Result<Vec<FileMeta>, RenderError> + Sync),
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Result<std::sync::Arc<[FileMeta]>, RenderError>> {
+    let keyed: Vec<(u64, Option<u64>)> = specs
+        .iter()
+        .map(|spec| {
+            (
+                memo_key("feed", &spec.path),
+                global.map(|g| spec.fingerprint(g)),
+            )
+        })
+        .collect();
+    let changed: Vec<&feeds::FeedSpec> = specs
+        .iter()
+        .zip(&keyed)
+        .filter(|(_, (k, fp))| run.lookup(*k, *fp).is_none())
+        .map(|(s, _)| s)
+        .collect();
+    let entries = match feeds::entries(site, &changed) {
+        Ok(e) => e,
+        Err(d) => {
+            diags.extend(d);
+            return Vec::new();
+        }
+    };
+    specs
+        .par_iter()
+        .zip(keyed)
+        .map(|(spec, (key, fp))| {
+            run.reuse_or_render(key, fp, || put_all(feeds::files(site, spec, &entries)))
+        })
+        .collect()
+}
+
+/// Adds the files of finished jobs to `metas` and their problems to
+/// `diags`; a write failure ends the render at once.
+fn collect(
+    results: Vec<Result<std::sync::Arc<[FileMeta]>, RenderError>>,
+    metas: &mut Vec<FileMeta>,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<(), RenderError> {
+    for r in results {
+        match r {
+            Ok(files) => metas.extend(files.iter().cloned()),
+            Err(RenderError::Write(e)) => return Err(RenderError::Write(e)),
+            Err(RenderError::Content(ds)) => {
+                for d in ds {
+                    if !diags.contains(&d) {
+                        diags.push(d);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A job's key in the memo: a hash of what it is (`feed`, `sitemap`) and
+/// its path.
+fn memo_key(what: &str, path: &str) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    (what, path).hash(&mut h);
+    h.finish()
 }
 
 /// `build.json`: when the site was built and when a scheduled job should

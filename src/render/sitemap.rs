@@ -1,9 +1,9 @@
 //! sitemap.xml (an index past 50,000 URLs) and robots.txt.
 
-use super::{Data, FileMeta, OutputFile, Role};
 use crate::content::Scope;
+use crate::output::{Data, FileMeta, OutputFile, Role};
 use crate::site::Site;
-use crate::site::links::encode_path;
+use crate::urlpath::encode_path;
 
 /// URLs one sitemap file may hold (the protocol's limit).
 pub const MAX_URLS: usize = 50_000;
@@ -91,7 +91,7 @@ fn urlset(entries: &[(String, Option<&str>)]) -> String {
 }
 
 fn escape(s: &str) -> String {
-    crate::markdown::html_escape(s)
+    crate::html::escape(s)
 }
 
 #[cfg(test)]

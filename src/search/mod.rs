@@ -14,12 +14,12 @@ use std::time::{Duration, Instant};
 
 use crate::content::{Kind, category_label};
 use crate::diagnostic::Diagnostic;
-use crate::render::{Data, OutputFile};
+use crate::output::{Data, OutputFile};
 use crate::site::{Item, Site};
 use crate::time::format_date_zh;
 
 /// `search:` in site.yaml.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct SearchConfig {
     /// Build the index, the search page and the header's search box.
@@ -234,22 +234,8 @@ pub(crate) fn page_file(html: String) -> OutputFile {
     )
 }
 
-/// A hash of what the search page shows that the site-wide settings do
-/// not cover: which kinds have items.
-pub(crate) fn page_fingerprint(site: &Site) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = rustc_hash::FxHasher::default();
-    for k in Kind::ALL {
-        site.by_kind
-            .get(&k)
-            .is_some_and(|l| !l.is_empty())
-            .hash(&mut h);
-    }
-    h.finish()
-}
-
 /// What the search page shows besides the site: its filters.
-#[derive(serde::Serialize)]
+#[derive(Debug, Clone, Hash, serde::Serialize)]
 pub(crate) struct PageView {
     /// URL of the index folder.
     pub index: String,
@@ -263,7 +249,7 @@ pub(crate) struct PageView {
     pub listings: Vec<Choice>,
 }
 
-#[derive(serde::Serialize)]
+#[derive(Debug, Clone, Hash, serde::Serialize)]
 pub(crate) struct Choice {
     pub value: String,
     pub label: String,

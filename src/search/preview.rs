@@ -145,9 +145,9 @@ fn work(shared: &Shared) {
             let n = made.len();
             for f in made {
                 let stored = match f.data {
-                    crate::render::Data::Bytes(b) => Stored::Bytes(b.into()),
-                    crate::render::Data::Static(b) => Stored::Static(b),
-                    crate::render::Data::Copy(_) => continue,
+                    crate::output::Data::Bytes(b) => Stored::Bytes(b.into()),
+                    crate::output::Data::Static(b) => Stored::Static(b),
+                    crate::output::Data::Copy(_) => continue,
                 };
                 files.insert(f.path, stored);
             }

@@ -15,16 +15,17 @@ use std::time::{Duration, Instant as Clock, SystemTime};
 
 use crate::build::{self, BuildOptions, Caches};
 use crate::diagnostic::Diagnostic;
-use crate::render::{self, Data, Memo, MemorySink, Quiet, RenderError};
+use crate::output::{Data, MemorySink};
+use crate::render::{self, Memo, Quiet, RenderError};
 
 /// One file of the preview.
 #[derive(Debug, Clone)]
 pub enum Stored {
     Bytes(Arc<[u8]>),
     Static(&'static [u8]),
-    /// A copy of a site file (absolute path), read when requested, with the
-    /// size and time it had when built.
-    Copy(PathBuf, (u64, Option<SystemTime>)),
+    /// A copy of a site file (the site root and the file relative to it),
+    /// read when requested, with the size and time it had when built.
+    Copy(Arc<Path>, PathBuf, (u64, Option<SystemTime>)),
 }
 
 impl Stored {
@@ -33,7 +34,16 @@ impl Stored {
         Ok(match self {
             Stored::Bytes(b) => std::borrow::Cow::Borrowed(b),
             Stored::Static(b) => std::borrow::Cow::Borrowed(b),
-            Stored::Copy(p, _) => std::borrow::Cow::Owned(std::fs::read(p)?),
+            Stored::Copy(root, rel, _) => {
+                // Never through a link: a file swapped for a symbolic link
+                // after the build is not served (`serve` shows the site only).
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(
+                    &mut crate::output::open_inside(root, rel)?,
+                    &mut bytes,
+                )?;
+                std::borrow::Cow::Owned(bytes)
+            }
         })
     }
 
@@ -41,7 +51,7 @@ impl Stored {
         match (self, other) {
             (Stored::Bytes(a), Stored::Bytes(b)) => a == b,
             (Stored::Static(a), Stored::Static(b)) => a == b,
-            (Stored::Copy(a, sa), Stored::Copy(b, sb)) => a == b && sa == sb,
+            (Stored::Copy(ra, a, sa), Stored::Copy(rb, b, sb)) => ra == rb && a == b && sa == sb,
             _ => false,
         }
     }
@@ -67,6 +77,8 @@ pub struct Update {
     pub rendered: usize,
     pub reused: usize,
     pub took: Duration,
+    /// Problems that did not stop the rebuild (shown in the terminal).
+    pub warnings: Vec<Diagnostic>,
     /// Time of each stage.
     pub timings: Vec<(&'static str, Duration)>,
 }
@@ -168,7 +180,9 @@ impl Engine {
         })?;
         timings.push(("渲染", lap.elapsed()));
         let lap = Clock::now();
-        let root = std::path::absolute(&self.opts.root).unwrap_or(self.opts.root.clone());
+        let root: Arc<Path> = std::path::absolute(&self.opts.root)
+            .unwrap_or(self.opts.root.clone())
+            .into();
         let mut update = Update {
             rendered: report.rendered,
             reused: report.reused,
@@ -180,11 +194,10 @@ impl Engine {
                 Data::Bytes(b) => Stored::Bytes(b.into()),
                 Data::Static(b) => Stored::Static(b),
                 Data::Copy(rel) => {
-                    let abs = root.join(rel);
-                    let stamp = std::fs::metadata(&abs)
+                    let stamp = std::fs::symlink_metadata(root.join(&rel))
                         .map(|m| (m.len(), m.modified().ok()))
                         .unwrap_or((0, None));
-                    Stored::Copy(abs, stamp)
+                    Stored::Copy(Arc::clone(&root), rel, stamp)
                 }
             };
             if !files.get(&f.path).is_some_and(|old| old.same(&stored)) {
@@ -219,6 +232,7 @@ impl Engine {
             .collect();
         self.next_change = site.next_change.map(|c| c.at);
         self.search.update(crate::search::Input::of(site));
+        update.warnings = site.warnings.clone();
         self.caches.model.keep(prepared.site);
         timings.push(("比较与更新", lap.elapsed()));
         update.timings = timings;

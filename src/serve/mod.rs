@@ -24,7 +24,7 @@ use tokio::sync::{broadcast, watch as tokio_watch};
 use crate::build::BuildOptions;
 use crate::content::Scope;
 use crate::diagnostic::Diagnostic;
-use crate::markdown::html_escape;
+use crate::html::escape as html_escape;
 use engine::{Engine, SharedFiles, Stored, Update};
 
 /// Options of `dangjian serve`.
@@ -66,14 +66,18 @@ pub fn build_options(opts: &ServeOptions, base_url: String) -> BuildOptions {
 
 /// Binds the first free port from `port` on.
 fn bind(ip: IpAddr, port: u16) -> std::io::Result<TcpListener> {
+    if port == 0 {
+        // 0 asks the system for any free port.
+        return TcpListener::bind(SocketAddr::new(ip, 0));
+    }
     let mut last = None;
-    for p in port..port.saturating_add(50) {
+    for p in port..=port.saturating_add(49) {
         match TcpListener::bind(SocketAddr::new(ip, p)) {
             Ok(l) => return Ok(l),
             Err(e) => last = Some(e),
         }
     }
-    Err(last.unwrap_or_else(|| std::io::Error::other("no port")))
+    Err(last.unwrap_or_else(|| std::io::Error::from(std::io::ErrorKind::AddrInUse)))
 }
 
 /// This machine's address on the local network, if it has one: the local
@@ -87,31 +91,38 @@ fn lan_address() -> Option<IpAddr> {
 
 /// A QR code of `text` drawn with block characters for the terminal.
 pub fn terminal_qr(text: &str) -> Option<String> {
-    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
-    Some(
-        code.render::<qrcode::render::unicode::Dense1x2>()
-            .dark_color(qrcode::render::unicode::Dense1x2::Light)
-            .light_color(qrcode::render::unicode::Dense1x2::Dark)
-            .quiet_zone(true)
-            .build(),
-    )
+    let code = fast_qr::QRBuilder::new(text.as_bytes()).build().ok()?;
+    Some(code.to_str())
+}
+
+/// Why the preview could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("在 “{}” 找不到 site.yaml：请在站点根目录运行，或用 --root 指定站点目录", .0.display())]
+    NoSite(PathBuf),
+    #[error("无法在 {addr}:{port} 及其后的端口上启动预览：{}", crate::diagnostic::io_reason(.source))]
+    Bind {
+        addr: IpAddr,
+        port: u16,
+        source: std::io::Error,
+    },
+    #[error("无法监视站点文件的变化：{0}")]
+    Watch(#[from] notify::Error),
+    #[error("预览服务出错：{}", crate::diagnostic::io_reason(.0))]
+    Io(#[from] std::io::Error),
 }
 
 /// Runs the preview until Ctrl-C.
-pub fn run(opts: ServeOptions) -> Result<(), String> {
+pub fn run(opts: ServeOptions) -> Result<(), ServeError> {
     if !opts.root.join(crate::config::CONFIG_FILE).is_file() {
-        return Err(format!(
-            "在 “{}” 找不到 site.yaml：请在站点根目录运行，或用 --root 指定站点目录",
-            opts.root.display()
-        ));
+        return Err(ServeError::NoSite(opts.root.clone()));
     }
-    let listener = bind(opts.bind, opts.port).map_err(|e| {
-        format!(
-            "无法在 {}:{} 及其后的端口上启动预览：{e}",
-            opts.bind, opts.port
-        )
+    let listener = bind(opts.bind, opts.port).map_err(|source| ServeError::Bind {
+        addr: opts.bind,
+        port: opts.port,
+        source,
     })?;
-    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let port = listener.local_addr()?.port();
     let public = !opts.bind.is_loopback();
     let lan = public.then(lan_address).flatten();
     let host = match (opts.bind, lan) {
@@ -120,24 +131,10 @@ pub fn run(opts: ServeOptions) -> Result<(), String> {
     };
     let base_url = format!("http://{}/", SocketAddr::new(host, port));
     let mut engine = Engine::new(build_options(&opts, base_url.clone()));
-    eprintln!("正在生成预览……");
-    let first = engine.rebuild(&[]);
+    errln!("正在生成预览……");
+    let errors = first_build(&mut engine);
     let (tx, _) = broadcast::channel(64);
     let (stop_tx, stop_rx) = tokio_watch::channel(false);
-    let errors = match &first {
-        Ok(u) => {
-            eprintln!(
-                "已生成 {} 个文件，用时 {} 毫秒",
-                u.changed.len(),
-                u.took.as_millis()
-            );
-            Vec::new()
-        }
-        Err(d) => {
-            report_errors(d);
-            d.clone()
-        }
-    };
     let shared = Arc::new(Shared {
         files: engine.files(),
         errors: RwLock::new(errors),
@@ -145,62 +142,90 @@ pub fn run(opts: ServeOptions) -> Result<(), String> {
         shutdown: stop_rx,
         follow: opts.follow,
     });
-    eprintln!("预览地址：http://127.0.0.1:{port}/");
-    if port != opts.port {
-        eprintln!("（端口 {} 已被占用，改用 {port}）", opts.port);
+    announce(&opts, port, public.then_some(lan));
+    let mut watcher = watch::SourceWatcher::new(&opts.root)?;
+    let watcher_shared = Arc::clone(&shared);
+    std::thread::spawn(move || watch_loop(&mut engine, &mut watcher, &watcher_shared));
+    serve_http(listener, shared, stop_tx)?;
+    errln!("\n预览已停止。");
+    Ok(())
+}
+
+/// The first build; its problems (if any) are what the page shows.
+fn first_build(engine: &mut Engine) -> Vec<Diagnostic> {
+    match engine.rebuild(&[]) {
+        Ok(u) => {
+            errln!(
+                "已生成 {} 个文件，用时 {} 毫秒",
+                u.changed.len(),
+                u.took.as_millis()
+            );
+            u.warnings.iter().for_each(|w| errln!("{w}"));
+            Vec::new()
+        }
+        Err(d) => {
+            report_errors(&d);
+            d
+        }
     }
-    if public {
-        eprintln!("注意：预览已对局域网开放，同一网络中的任何人都能看到草稿和党内内容。");
+}
+
+/// Where to open the preview; `lan` is `Some` when it is open to the
+/// local network (with the address found, if any).
+fn announce(opts: &ServeOptions, port: u16, lan: Option<Option<IpAddr>>) {
+    errln!("预览地址：http://127.0.0.1:{port}/");
+    if port != opts.port && opts.port != 0 {
+        errln!("（端口 {} 已被占用，改用 {port}）", opts.port);
+    }
+    if let Some(lan) = lan {
+        errln!("注意：预览已对局域网开放，同一网络中的任何人都能看到草稿和党内内容。");
         match lan {
             Some(ip) => {
                 let url = format!("http://{}/", SocketAddr::new(ip, port));
-                eprintln!("手机预览：{url}（用手机扫描下面的二维码）");
+                errln!("手机预览：{url}（用手机扫描下面的二维码）");
                 if let Some(qr) = terminal_qr(&url) {
-                    eprintln!("{qr}");
+                    errln!("{qr}");
                 }
             }
-            None => eprintln!("未找到本机的局域网地址；请用本机 IP 和端口 {port} 访问"),
+            None => errln!("未找到本机的局域网地址；请用本机 IP 和端口 {port} 访问"),
         }
     }
-    eprintln!("草稿、定时发布和党内内容在预览中可见，并带有提示条。按 Ctrl-C 停止。");
-    let root = opts.root.clone();
-    let watcher_shared = Arc::clone(&shared);
-    let mut watcher =
-        watch::SourceWatcher::new(&root).map_err(|e| format!("无法监视站点文件的变化：{e}"))?;
-    std::thread::spawn(move || watch_loop(&mut engine, &mut watcher, &watcher_shared));
+    errln!("草稿、定时发布和党内内容在预览中可见，并带有提示条。按 Ctrl-C 停止。");
+}
+
+/// Serves until Ctrl-C, then tells open event streams to end.
+fn serve_http(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    stop_tx: tokio_watch::Sender<bool>,
+) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+        .build()?;
     let served = runtime.block_on(async move {
-        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
-        let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
-        let app = axum::Router::new()
-            .fallback(handle)
-            .with_state(Arc::clone(&shared));
+        listener.set_nonblocking(true)?;
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        let app = axum::Router::new().fallback(handle).with_state(shared);
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = tokio::signal::ctrl_c().await;
                 let _ = stop_tx.send(true);
             })
             .await
-            .map_err(|e| e.to_string())
     });
     // Open event streams end with the shutdown signal; do not wait on stragglers.
     runtime.shutdown_timeout(Duration::from_millis(200));
-    served?;
-    eprintln!("\n预览已停止。");
-    Ok(())
+    served
 }
 
 fn report_errors(diags: &[Diagnostic]) {
-    eprintln!(
+    errln!(
         "发现 {} 个问题，预览继续显示上一次成功生成的版本：",
         diags.len()
     );
     for d in diags {
-        eprintln!("{d}");
+        errln!("{d}");
     }
 }
 
@@ -227,7 +252,7 @@ fn apply(shared: &Shared, touched: &[PathBuf], result: Result<Update, Vec<Diagno
         Ok(u) => {
             errors.clear();
             let names: Vec<String> = touched.iter().map(|p| p.display().to_string()).collect();
-            eprintln!(
+            errln!(
                 "{}：更新 {} 个文件（渲染 {} 页，沿用 {} 页），用时 {} 毫秒",
                 names.join("、"),
                 u.changed.len() + u.removed.len(),
@@ -235,9 +260,14 @@ fn apply(shared: &Shared, touched: &[PathBuf], result: Result<Update, Vec<Diagno
                 u.reused,
                 u.took.as_millis()
             );
+            // Warnings about the files just saved (all were shown at start).
+            u.warnings
+                .iter()
+                .filter(|w| touched.contains(&w.path))
+                .for_each(|w| errln!("{w}"));
             if std::env::var_os("DANGJIAN_TIMINGS").is_some() {
                 for (stage, d) in &u.timings {
-                    eprintln!("  {stage}: {} 毫秒", d.as_millis());
+                    errln!("  {stage}: {} 毫秒", d.as_millis());
                 }
             }
             update_message(&u)
@@ -290,8 +320,39 @@ fn overlay_html(diags: &[Diagnostic]) -> String {
 
 const LIVE_JS: &str = include_str!("live.js");
 
+/// Whether a request's `Host` names this machine by address or as
+/// localhost. Any other name is refused: a page on another site whose name
+/// was re-pointed at 127.0.0.1 (DNS rebinding) must not read the preview,
+/// which shows drafts and 党内 items.
+pub fn host_allowed(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, port)| {
+            if port.bytes().all(|b| b.is_ascii_digit()) {
+                h
+            } else {
+                host
+            }
+        }),
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost") || name.parse::<IpAddr>().is_ok()
+}
+
 /// Answers every request: GET and HEAD only, files of the site only.
 async fn handle(State(shared): State<Arc<Shared>>, req: Request<Body>) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    if host.is_some_and(|h| !host_allowed(h)) {
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "预览只接受用 localhost 或 IP 地址访问",
+        )
+            .into_response();
+    }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return (
             StatusCode::METHOD_NOT_ALLOWED,
@@ -353,20 +414,11 @@ fn events(shared: &Shared) -> impl IntoResponse + use<> {
 /// The output path a request path names, or `None` if it could name
 /// anything outside the site (`..`, encoded or not, backslashes, NUL).
 pub fn output_path(request: &str) -> Option<String> {
-    let decoded = crate::site::links::percent_decode(request);
-    let rest = decoded.strip_prefix('/')?;
-    let bad = rest.contains(['\\', '\0'])
-        || rest.contains("%")
-        || rest.split('/').any(|s| s == ".." || s == ".")
-        || rest.starts_with('/')
-        || rest.contains("//");
-    if bad {
-        return None;
-    }
+    let rest = crate::urlpath::site_path(request)?;
     Some(if rest.is_empty() || rest.ends_with('/') {
         format!("{rest}index.html")
     } else {
-        rest.to_string()
+        rest
     })
 }
 
@@ -467,7 +519,29 @@ fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::output_path;
+    use super::{host_allowed, output_path};
+
+    #[test]
+    fn only_local_names_and_addresses_are_served() {
+        for ok in [
+            "localhost:1111",
+            "127.0.0.1:1111",
+            "[::1]:1111",
+            "192.168.1.5:1111",
+            "localhost",
+            "LOCALHOST.",
+        ] {
+            assert!(host_allowed(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example:1111",
+            "evil.example",
+            "127.0.0.1.evil.example:1111",
+            "localhost.evil.example",
+        ] {
+            assert!(!host_allowed(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn request_paths_stay_inside_the_site() {

@@ -10,7 +10,7 @@ use crate::content::{Entry, Kind, Scope};
 use crate::time::Instant;
 
 /// What a build publishes: its audience, its instant, and whether drafts count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Gate {
     /// The widest audience of the build: `Public` publishes only public items,
     /// `Party` adds party items, `Unit` adds unit items.
@@ -23,6 +23,9 @@ pub struct Gate {
     pub future: bool,
     /// A preview (`serve`): pages say which items the public would not see.
     pub preview: bool,
+    /// A `check`: every public item, drafts and scheduled ones included,
+    /// is held to what a public build would refuse.
+    pub check: bool,
 }
 
 /// Why an entry is or is not published.
@@ -155,6 +158,7 @@ mod tests {
             yaml_line: 2,
             body: String::new(),
             body_line: 4,
+            table: None,
         }
     }
 
@@ -191,6 +195,7 @@ mod tests {
             drafts: false,
             future: false,
             preview: false,
+            check: false,
         };
         let party = Gate {
             scope: Scope::Party,

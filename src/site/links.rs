@@ -2,10 +2,12 @@
 //! checked to stay inside `content/`, and turned into site URLs.
 
 use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
-use crate::content::{Bundle, CONTENT_DIR, Kind};
+use crate::content::{Bundle, CONTENT_DIR, FileIndex, Kind};
 use crate::markdown::{LinkResolver, LinkTarget};
+use crate::urlpath::{encode_path, percent_decode};
 
 /// Why a written path could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +16,16 @@ pub enum PathError {
     Escapes,
     /// Nothing (or not a plain file) is there.
     Missing(PathBuf),
+    /// It is a Markdown source, which is never published as a file.
+    Source(PathBuf),
+    /// It belongs to an item that this build does not publish.
+    Unpublished(PathBuf),
+    /// A browser would run it on the site: a web page, a script, or an SVG
+    /// with scripts.
+    Active(PathBuf),
+    /// A `data:` file of a 党务公开 table: shown as a masked table, never
+    /// published as it is.
+    DataFile(PathBuf),
 }
 
 impl PathError {
@@ -25,7 +37,26 @@ impl PathError {
             ),
             PathError::Missing(p) => (
                 format!("找不到文件 “{written}”（{}）", p.display()),
-                "检查文件名和路径是否写对；路径相对于这篇文章所在的文件夹".into(),
+                "检查文件名和路径是否写对；路径相对于这篇文章所在的文件夹（隐藏文件、临时文件和符号链接不会发布）".into(),
+            ),
+            PathError::Source(p) => (
+                format!("“{written}” 是 Markdown 源文件（{}），不能作为图片或附件发布", p.display()),
+                "要链接另一篇文章，请写成链接 [标题](文章.md)，不要写成图片或附件".into(),
+            ),
+            PathError::Active(p) => (
+                format!("不能发布 “{written}”（{}）：网页、脚本或含脚本的 SVG 会在本站的网址下运行", p.display()),
+                "请改为 PDF 或图片；SVG 请删除其中的 <script> 和 on… 事件属性".into(),
+            ),
+            PathError::DataFile(p) => (
+                format!(
+                    "数据文件 “{}” 已作为表格公开，不能再作为附件、图片或链接发布",
+                    p.file_name().unwrap_or_default().to_string_lossy()
+                ),
+                "原始文件可能含有未打码的个人信息或其他工作表；如需提供下载，请另存一份只含公开内容的文件，用另一个文件名".into(),
+            ),
+            PathError::Unpublished(p) => (
+                format!("文件 “{written}” 属于未发布的内容（{}）", p.display()),
+                "草稿、定时发布、范围更窄或已撤下的内容，其文件不能被其他文章引用；请把文件复制到本文的文件夹".into(),
             ),
         }
     }
@@ -38,6 +69,36 @@ pub enum Asset {
     Bundle(PathBuf),
     /// Anywhere else under `content/` (relative to the site root).
     Loose(PathBuf),
+    /// Inside another item's bundle, published with that item at `url`
+    /// (its page's URL path) as `file` (relative to the bundle folder).
+    Owned { url: String, file: PathBuf },
+}
+
+/// Where a published entry's page is, and whether its bundle files are
+/// published with it (a withdrawn 公示's are not).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Route {
+    pub url: String,
+    pub withdrawn: bool,
+}
+
+/// Source path → its route, for every entry; `None` when not published.
+pub type Routes = rustc_hash::FxHashMap<PathBuf, Option<Route>>;
+
+/// What links are resolved against: the files the content walk found,
+/// every Markdown source, every bundle's owner and what is published.
+/// Nothing here touches the disk.
+pub struct World<'a> {
+    pub files: &'a FileIndex,
+    pub markdown: &'a BTreeSet<PathBuf>,
+    /// Bundle folder → the source of its `index.md`.
+    pub bundles: &'a BTreeMap<PathBuf, PathBuf>,
+    pub routes: &'a Routes,
+    /// Courses with at least one published lesson.
+    pub courses: &'a BTreeSet<String>,
+    /// Files read as 党务公开 tables (`data:`), never published as files.
+    pub data_files: &'a rustc_hash::FxHashSet<PathBuf>,
+    pub base_path: &'a str,
 }
 
 /// The folder a source file's relative paths start from, relative to the root.
@@ -48,8 +109,8 @@ pub fn source_dir(path: &Path) -> &Path {
 /// Lexically joins `written` onto `dir` (both relative to the root),
 /// refusing to leave `content/`.
 pub fn join_inside(dir: &Path, written: &str) -> Result<PathBuf, PathError> {
-    let mut parts: Vec<&std::ffi::OsStr> = dir.iter().collect();
-    for c in Path::new(written).components() {
+    let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
+    for c in dir.components().chain(Path::new(written).components()) {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
@@ -68,24 +129,64 @@ pub fn join_inside(dir: &Path, written: &str) -> Result<PathBuf, PathError> {
     Ok(parts.iter().collect())
 }
 
-/// Resolves a file path written in a file of folder `dir` (front matter or
-/// body) to an asset; `bundle` is the file's bundle, if it is one.
-pub fn resolve_asset(
-    root: &Path,
-    dir: &Path,
-    bundle: Option<&Bundle>,
-    written: &str,
-) -> Result<Asset, PathError> {
-    let rel = join_inside(dir, &percent_decode(written))?;
-    let is_file = std::fs::symlink_metadata(root.join(&rel)).is_ok_and(|m| m.is_file());
-    if !is_file {
-        return Err(PathError::Missing(rel));
+impl World<'_> {
+    /// Resolves a file path written in a file of folder `dir` (front matter
+    /// or body) to an asset; `bundle` is the file's bundle, if it is one.
+    /// Only files the walk found count; Markdown sources are never assets;
+    /// a file of another item's bundle goes through that item's gate.
+    pub fn resolve_asset(
+        &self,
+        dir: &Path,
+        bundle: Option<&Bundle>,
+        written: &str,
+    ) -> Result<Asset, PathError> {
+        let rel = join_inside(dir, &percent_decode(written))?;
+        if self.markdown.contains(&rel) {
+            return Err(PathError::Source(rel));
+        }
+        match self.files.get(&rel) {
+            None => return Err(PathError::Missing(rel)),
+            Some(info) if info.active => return Err(PathError::Active(rel)),
+            Some(_) if self.data_files.contains(&rel) => return Err(PathError::DataFile(rel)),
+            Some(_) => {}
+        }
+        if let Some(b) = bundle
+            && let Ok(inside) = rel.strip_prefix(&b.dir)
+        {
+            return Ok(Asset::Bundle(inside.to_path_buf()));
+        }
+        let owner = rel
+            .ancestors()
+            .skip(1)
+            .find_map(|d| self.bundles.get(d).map(|src| (d, src)));
+        match owner {
+            None => Ok(Asset::Loose(rel)),
+            Some((dir, src)) => match self.routes.get(src) {
+                Some(Some(route)) if !route.withdrawn => Ok(Asset::Owned {
+                    url: route.url.clone(),
+                    file: rel.strip_prefix(dir).unwrap_or(&rel).to_path_buf(),
+                }),
+                _ => Err(PathError::Unpublished(src.clone())),
+            },
+        }
     }
-    match bundle {
-        Some(b) if rel.starts_with(&b.dir) => Ok(Asset::Bundle(
-            rel.strip_prefix(&b.dir).unwrap_or(&rel).to_path_buf(),
-        )),
-        _ => Ok(Asset::Loose(rel)),
+
+    /// The source path of an asset, relative to the root.
+    pub fn source_of(&self, asset: &Asset, bundle: Option<&Bundle>) -> Option<PathBuf> {
+        match (asset, bundle) {
+            (Asset::Bundle(rel), Some(b)) => Some(b.dir.join(rel)),
+            (Asset::Loose(rel), _) => Some(rel.clone()),
+            _ => None,
+        }
+    }
+
+    /// Whether a folder holds anything the walk found.
+    fn has_dir(&self, dir: &Path) -> bool {
+        let under = |set: &mut dyn Iterator<Item = &PathBuf>| {
+            set.next().is_some_and(|p| p.starts_with(dir))
+        };
+        under(&mut self.markdown.range(dir.to_path_buf()..))
+            || under(&mut self.files.range(dir.to_path_buf()..).map(|(p, _)| p))
     }
 }
 
@@ -94,6 +195,7 @@ pub fn asset_output_path(item_path: &str, asset: &Asset) -> String {
     match asset {
         Asset::Bundle(rel) => format!("{item_path}{}", slash_path(rel)),
         Asset::Loose(rel) => slash_path(rel.strip_prefix(CONTENT_DIR).unwrap_or(rel)),
+        Asset::Owned { url, file } => format!("{url}{}", slash_path(file)),
     }
 }
 
@@ -140,49 +242,12 @@ pub fn is_external(dest: &str) -> bool {
         })
 }
 
-/// Percent-encodes a URL path, keeping `/` and unreserved characters.
-pub fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Some(v) = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
-}
-
 /// Resolves the links of one Markdown body.
 pub struct BodyLinks<'a> {
-    pub root: &'a Path,
+    pub world: &'a World<'a>,
     /// The source file's folder, relative to the root.
     pub dir: &'a Path,
     pub bundle: Option<&'a Bundle>,
-    /// Source path → URL path of every entry; `None` when not published.
-    pub urls: &'a rustc_hash::FxHashMap<PathBuf, Option<String>>,
-    pub base_path: &'a str,
     pub item_path: &'a str,
     /// Files outside the bundle that the body uses, to be copied.
     pub used: RefCell<Vec<Asset>>,
@@ -192,32 +257,85 @@ pub struct BodyLinks<'a> {
     pub read_files: std::cell::Cell<bool>,
 }
 
+impl<'a> BodyLinks<'a> {
+    pub fn new(
+        world: &'a World<'a>,
+        dir: &'a Path,
+        bundle: Option<&'a Bundle>,
+        item_path: &'a str,
+    ) -> Self {
+        BodyLinks {
+            world,
+            dir,
+            bundle,
+            item_path,
+            used: RefCell::new(Vec::new()),
+            read_urls: std::cell::Cell::new(false),
+            read_files: std::cell::Cell::new(false),
+        }
+    }
+
+    /// A link to another Markdown source: its page, its listing, or no
+    /// link at all when it is not published.
+    fn article(&self, target: PathBuf, path: &str, fragment: &str) -> LinkTarget {
+        let w = self.world;
+        let base = w.base_path;
+        if let Some(section) = section_path(&target)
+            && target.parent().is_some_and(|d| w.has_dir(d))
+        {
+            // A course is published only with a published lesson.
+            let course = section.strip_prefix("lessons/").filter(|c| !c.is_empty());
+            if course.is_some_and(|c| !w.courses.contains(c.trim_end_matches('/'))) {
+                return LinkTarget::Unlink;
+            }
+            return LinkTarget::Rewrite(format!("{base}{section}{fragment}"));
+        }
+        match w.routes.get(&target) {
+            Some(Some(route)) => LinkTarget::Rewrite(format!("{base}{}{fragment}", route.url)),
+            Some(None) => LinkTarget::Unlink,
+            // The file exists but could not be read; its own error says why.
+            None if w.markdown.contains(&target) => LinkTarget::Unlink,
+            None => LinkTarget::Error {
+                message: format!("链接的文章 “{path}” 不存在"),
+                hint: "检查文件名；链接写成相对于本文的路径，例如 ../notices/2026-11-01-tongzhi.md"
+                    .into(),
+            },
+        }
+    }
+}
+
 impl LinkResolver for BodyLinks<'_> {
     fn image_size(&self, dest: &str) -> Option<(usize, usize)> {
         if dest.is_empty() || dest.starts_with('/') || is_external(dest) {
             return None;
         }
         let path = dest.split(['#', '?']).next()?;
-        let src = match (
-            resolve_asset(self.root, self.dir, self.bundle, path).ok()?,
-            self.bundle,
-        ) {
-            (Asset::Bundle(rel), Some(b)) => b.dir.join(rel),
-            (Asset::Bundle(rel), None) | (Asset::Loose(rel), _) => rel,
-        };
-        let d = imagesize::size(self.root.join(src)).ok()?;
-        Some((d.width, d.height))
+        let rel = join_inside(self.dir, &percent_decode(path)).ok()?;
+        self.world.files.get(&rel)?.image
     }
 
     fn resolve(&self, dest: &str, is_image: bool) -> LinkTarget {
-        if dest.is_empty() || dest.starts_with('#') || is_external(dest) {
+        if dest.is_empty() || dest.starts_with('#') {
             return LinkTarget::Keep;
         }
+        if is_external(dest) {
+            return match unsafe_scheme(dest, is_image) {
+                None => LinkTarget::Keep,
+                Some(scheme) => LinkTarget::Error {
+                    message: format!(
+                        "不安全的链接 “{}”：不能使用 {scheme}: 开头的网址",
+                        short(dest)
+                    ),
+                    hint: "链接只能是 http://、https://、mailto: 或 tel: 开头的网址，或站内文件"
+                        .into(),
+                },
+            };
+        }
         if let Some(rest) = dest.strip_prefix('/') {
-            return if self.base_path == "/" {
+            return if self.world.base_path == "/" {
                 LinkTarget::Keep
             } else {
-                LinkTarget::Rewrite(format!("{}{rest}", self.base_path))
+                LinkTarget::Rewrite(format!("{}{rest}", self.world.base_path))
             };
         }
         let (path, fragment) = match dest.find(['#', '?']) {
@@ -228,41 +346,72 @@ impl LinkResolver for BodyLinks<'_> {
             let (message, hint) = e.message(path);
             LinkTarget::Error { message, hint }
         };
-        if path.ends_with(".md") && !is_image {
+        let target = match join_inside(self.dir, &percent_decode(path)) {
+            Ok(t) => t,
+            Err(e) => return error(e),
+        };
+        let is_source = self.world.markdown.contains(&target)
+            || target
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("md"));
+        if is_source && !is_image {
             self.read_urls.set(true);
             self.read_files.set(true);
-            let target = match join_inside(self.dir, &percent_decode(path)) {
-                Ok(t) => t,
-                Err(e) => return error(e),
-            };
-            if let Some(section) = section_path(&target).filter(|_| {
-                // A listing exists whenever its folder does, `_index.md` or not.
-                target.parent().is_some_and(|d| self.root.join(d).is_dir())
-            }) {
-                return LinkTarget::Rewrite(format!("{}{section}{fragment}", self.base_path));
-            }
-            return match self.urls.get(&target) {
-                Some(Some(url)) => LinkTarget::Rewrite(format!("{}{url}{fragment}", self.base_path)),
-                Some(None) => LinkTarget::Unlink,
-                // The file exists but could not be read; its own error says why.
-                None if self.root.join(&target).is_file() => LinkTarget::Unlink,
-                None => LinkTarget::Error {
-                    message: format!("链接的文章 “{path}” 不存在"),
-                    hint: "检查文件名；链接写成相对于本文的路径，例如 ../notices/2026-11-01-tongzhi.md".into(),
-                },
-            };
+            return self.article(target, path, fragment);
         }
         self.read_files.set(true);
-        match resolve_asset(self.root, self.dir, self.bundle, path) {
+        self.read_urls.set(true);
+        match self.world.resolve_asset(self.dir, self.bundle, path) {
             Ok(Asset::Bundle(_)) => LinkTarget::Keep,
+            Ok(asset @ Asset::Owned { .. }) => LinkTarget::Rewrite(format!(
+                "{}{}{fragment}",
+                self.world.base_path,
+                encode_path(&asset_output_path(self.item_path, &asset))
+            )),
             Ok(asset) => {
                 let out = asset_output_path(self.item_path, &asset);
                 self.used.borrow_mut().push(asset);
-                LinkTarget::Rewrite(format!("{}{}{fragment}", self.base_path, encode_path(&out)))
+                LinkTarget::Rewrite(format!(
+                    "{}{}{fragment}",
+                    self.world.base_path,
+                    encode_path(&out)
+                ))
             }
+            // Another item's file, not published by this build: like a
+            // link to that item, the reference goes and its text stays.
+            Err(PathError::Unpublished(_)) => LinkTarget::Unlink,
             Err(e) => error(e),
         }
     }
+}
+
+/// The scheme of `dest` when a page must not carry it: scripts and data
+/// URLs in links, anything but the web's own schemes in images.
+pub fn unsafe_scheme(dest: &str, is_image: bool) -> Option<String> {
+    if dest.starts_with("//") {
+        return None;
+    }
+    let scheme: String = dest
+        .split(':')
+        .next()?
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let allowed: &[&str] = if is_image {
+        &["http", "https"]
+    } else {
+        &["http", "https", "mailto", "tel", "sms", "ftp"]
+    };
+    (!allowed.contains(&scheme.as_str())).then_some(scheme)
+}
+
+fn short(s: &str) -> String {
+    let mut out: String = s.chars().take(40).collect();
+    if s.chars().count() > 40 {
+        out.push('…');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -317,15 +466,5 @@ mod tests {
         assert!(is_external("//cdn.example.org/x"));
         assert!(!is_external("../a.md"));
         assert!(!is_external("img/a:b.png"));
-    }
-
-    #[test]
-    fn encodes_and_decodes_paths() {
-        assert_eq!(
-            encode_path("news/a b/附件.pdf"),
-            "news/a%20b/%E9%99%84%E4%BB%B6.pdf"
-        );
-        assert_eq!(percent_decode("%E9%99%84%E4%BB%B6.pdf"), "附件.pdf");
-        assert_eq!(percent_decode("100%"), "100%");
     }
 }

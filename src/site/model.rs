@@ -42,7 +42,7 @@ impl Item {
 }
 
 /// A file an item offers: an image, attachment or media file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Hash)]
 pub struct FileRef {
     /// Root-relative URL (or an external URL).
     pub url: String,
@@ -108,7 +108,7 @@ impl FileRef {
 }
 
 /// A listing: a kind's section, a course, or the home page.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct Section {
     pub key: SectionKey,
     pub title: String,

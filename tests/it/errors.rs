@@ -326,7 +326,7 @@ fn a_person_field_other_than_the_allowed_is_an_error() {
         &[
             "content/disclosure/p.md 第 7 行",
             "未知字段 “id_number”",
-            "name, gender, age, education, stage",
+            "name、gender、age、education、stage",
         ],
     );
 }

@@ -75,3 +75,51 @@ fn check_reports_without_writing() {
     assert_eq!(json[0]["field"], "date");
     assert!(!site.out().exists());
 }
+
+/// Issue 10: a rebuild writes only what changed; unchanged files are
+/// hard-linked from the previous output, and the old tree is removed by the
+/// next build, not on this one's way out.
+#[cfg(unix)]
+#[test]
+fn rebuilds_write_only_what_changed() {
+    use std::os::unix::fs::MetadataExt;
+    let site = TestSite::basic();
+    site.build_ok();
+    let before = TestSite::tree(&site.out());
+    let out = site.build(&[]).success().get_output().stdout.clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("（0 个新增或有变化，其余与上次相同）"),
+        "{out}"
+    );
+    assert_eq!(TestSite::tree(&site.out()), before);
+    let nlink = |rel: &str| std::fs::metadata(site.out().join(rel)).unwrap().nlink();
+    assert_eq!(
+        nlink("news/second/index.html"),
+        2,
+        "linked from the old tree"
+    );
+    site.write(
+        "content/news/second.md",
+        &std::fs::read_to_string(site.root().join("content/news/second.md"))
+            .unwrap()
+            .replace("第二", "第二（修改）"),
+    );
+    let out = site.build(&[]).success().get_output().stdout.clone();
+    let out = String::from_utf8(out).unwrap();
+    let changed: usize = out
+        .split("（")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(usize::MAX);
+    assert!(changed > 0 && changed < before.len() / 2, "{out}");
+    assert_eq!(nlink("news/second/index.html"), 1, "rewritten");
+    // One old tree at most is left beside the output.
+    let old: Vec<String> = std::fs::read_dir(site.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".output.old-"))
+        .collect();
+    assert!(old.len() <= 1, "{old:?}");
+}

@@ -70,11 +70,16 @@ impl Server {
 
     /// Sends a raw request; returns (status, headers, body).
     fn request(&self, method: &str, path: &str) -> (u16, String, String) {
+        self.request_as("127.0.0.1", method, path)
+    }
+
+    /// Sends a raw request with this `Host`; returns (status, headers, body).
+    fn request_as(&self, host: &str, method: &str, path: &str) -> (u16, String, String) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         write!(
             s,
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
         )
         .unwrap();
         let mut raw = Vec::new();
@@ -373,8 +378,15 @@ fn never_crashes_on_what_editors_do() {
     std::fs::write(&path, &text.as_bytes()[..20]).unwrap();
     events.until("error");
     std::fs::write(&path, b"---\ntitle: \xff\xfe\n---\n").unwrap();
-    let e = events.until("error");
-    assert!(e["html"].as_str().unwrap().contains("UTF-8"), "{e}");
+    // Under load the half-saved file may be reported more than once first.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let e = events.until("error");
+        if e["html"].as_str().unwrap().contains("UTF-8") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no UTF-8 error: {e}");
+    }
     std::fs::write(&path, "只有正文，没有前置信息。\n").unwrap();
     events.until("error");
     std::fs::write(&path, &text).unwrap();
@@ -402,4 +414,65 @@ fn takes_the_next_free_port_and_warns_when_open_to_the_network() {
 
     let mut lan = Server::start(&site, &["--bind", "0.0.0.0", "--port", "0"]);
     lan.wait_log("预览已对局域网开放");
+}
+
+// Issue 19, 10: after a good build, a copied file swapped for a symbolic
+// link to /etc/passwd was served from the "last good version".
+#[cfg(unix)]
+#[test]
+fn i19_10_a_file_swapped_for_a_link_is_not_served() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret"), "OUTSIDE-SECRET-MARKER").unwrap();
+    let site = TestSite::basic();
+    let server = Server::start(&site, &[]);
+    let (status, body) = server.get("/news/bundle-visit/photo.png");
+    assert_eq!(status, 200);
+    assert!(!body.contains("OUTSIDE-SECRET-MARKER"));
+    let photo = site.root().join("content/news/bundle-visit/photo.png");
+    std::fs::remove_file(&photo).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret"), &photo).unwrap();
+    // Whether or not a rebuild already ran, the link's target is never sent.
+    for _ in 0..10 {
+        let (_, body) = server.get("/news/bundle-visit/photo.png");
+        assert!(!body.contains("OUTSIDE-SECRET-MARKER"));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+// Issue 19, 10: the preview answered any Host (DNS rebinding could read
+// drafts and 党内 items from an editor's browser).
+#[test]
+fn i19_10_only_local_host_names_are_answered() {
+    let site = TestSite::basic();
+    let server = Server::start(&site, &[]);
+    let port = server.port;
+    for host in ["evil.example", &format!("evil.example:{port}")] {
+        let (status, _, body) = server.request_as(host, "GET", "/notices/");
+        assert_eq!(status, 403, "{host}");
+        assert!(!body.contains("DRAFT-TITLE-MARKER"));
+    }
+    for host in [
+        "localhost",
+        &format!("127.0.0.1:{port}"),
+        &format!("localhost:{port}"),
+    ] {
+        assert_eq!(server.request_as(host, "GET", "/").0, 200, "{host}");
+    }
+}
+
+// Issue 19, 18: `--port 65535` said "no port" though it was free; `--port
+// 0` said "端口 0 已被占用" instead of taking any free port.
+#[test]
+fn i19_18_port_0_and_the_last_port() {
+    let site = TestSite::basic();
+    let mut server = Server::start(&site, &["--port", "0"]);
+    assert_ne!(server.port, 0);
+    assert_eq!(server.get("/").0, 200);
+    assert!(!server.lines.iter().any(|l| l.contains("已被占用")));
+    let _ = server.wait_log("草稿");
+    drop(server);
+    if TcpListener::bind(("127.0.0.1", 65535)).is_ok() {
+        let server = Server::start(&site, &["--port", "65535"]);
+        assert_eq!(server.port, 65535);
+    }
 }

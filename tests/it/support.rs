@@ -58,6 +58,8 @@ impl TestSite {
     pub fn run(&self, command: &str, args: &[&str]) -> assert_cmd::assert::Assert {
         Command::cargo_bin("dangjian")
             .unwrap()
+            // Relative paths in a test (`--out notes.txt`) stay in its site.
+            .current_dir(self.root())
             .args([command, "--root"])
             .arg(self.root())
             .args(args)

@@ -14,10 +14,11 @@ mod formats;
 
 use formats::{atom, json, rss};
 
-use super::{Data, OutputFile};
+use super::jobs::ItemRef;
 use crate::content::{Kind, category_label};
 use crate::diagnostic::Diagnostic;
-use crate::markdown::html_escape;
+use crate::html::escape as html_escape;
+use crate::output::{Data, OutputFile};
 use crate::site::{FileRef, Item, Site};
 use crate::time::{Instant, format_date_zh};
 
@@ -49,19 +50,33 @@ pub struct FeedEntry {
 }
 
 /// A feed: where it lives and which items it carries, newest first.
-#[derive(Debug, Clone)]
+/// Everything its files are made from besides the site-wide settings, so
+/// its fingerprint is the hash of it.
+#[derive(Debug, Clone, Hash)]
 pub struct FeedSpec {
     /// Listing path (`""`, `news/`, `branches/dongcun/`…); files go beside it.
     pub path: String,
     pub title: String,
     pub description: String,
-    pub items: Vec<usize>,
+    pub(crate) items: Vec<ItemRef>,
     /// Course id, when the feed is a course's (it may also get a podcast).
     pub course: Option<String>,
+    /// The date of an empty feed: the site's newest item's, never the clock's.
+    fallback: Instant,
+}
+
+impl FeedSpec {
+    /// A hash of everything the feed's files are made from.
+    pub fn fingerprint(&self, global: u64) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = rustc_hash::FxHasher::default();
+        (global, self).hash(&mut h);
+        h.finish()
+    }
 }
 
 /// The feed a page links for autodiscovery and the /feeds/ page lists.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Hash)]
 pub struct FeedLinks {
     pub title: String,
     pub rss: String,
@@ -73,7 +88,7 @@ pub struct FeedLinks {
 }
 
 /// One format of a feed, with its absolute URL.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Hash)]
 pub struct FeedFormat {
     /// RSS, Atom, JSON, 音频
     pub label: &'static str,
@@ -83,7 +98,7 @@ pub struct FeedFormat {
 /// Every feed of the site, in a stable order.
 pub fn specs(site: &Site) -> Vec<FeedSpec> {
     let limit = site.config.feeds.limit;
-    let feedable = |list: &[usize]| -> Vec<usize> {
+    let feedable = |list: &[usize]| -> Vec<ItemRef> {
         let mut v: Vec<usize> = list
             .iter()
             .copied()
@@ -91,8 +106,14 @@ pub fn specs(site: &Site) -> Vec<FeedSpec> {
             .collect();
         v.sort_unstable(); // `items` is newest first
         v.truncate(limit);
-        v
+        v.into_iter().map(|i| ItemRef::new(site, i)).collect()
     };
+    let fallback = site
+        .items
+        .iter()
+        .filter_map(|i| i.entry.date)
+        .max()
+        .unwrap_or_default();
     let all: Vec<usize> = (0..site.items.len()).collect();
     let title = |t: &str| format!("{t} - {}", site.config.title);
     let spec =
@@ -103,6 +124,7 @@ pub fn specs(site: &Site) -> Vec<FeedSpec> {
                 description: description.to_string(),
                 items: feedable(list),
                 course: course.map(str::to_string),
+                fallback,
             }
         };
     let mut out = vec![spec(
@@ -157,36 +179,13 @@ pub fn specs(site: &Site) -> Vec<FeedSpec> {
     out
 }
 
-/// A hash of everything a feed's files are made from: the site-wide
-/// fingerprint `global`, the feed itself and the items it carries.
-pub fn fingerprint(site: &Site, spec: &FeedSpec, global: u64) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = rustc_hash::FxHasher::default();
-    (
-        global,
-        &spec.path,
-        &spec.title,
-        &spec.description,
-        &spec.course,
-    )
-        .hash(&mut h);
-    for &i in &spec.items {
-        site.items[i].fingerprint.hash(&mut h);
-    }
-    // An empty feed is dated by the site's newest item.
-    if spec.items.is_empty() {
-        site.items
-            .iter()
-            .filter_map(|i| i.entry.date)
-            .max()
-            .hash(&mut h);
-    }
-    h.finish()
-}
-
 /// Whether a course feed also gets a podcast (some lesson has audio).
 fn has_podcast(site: &Site, spec: &FeedSpec) -> bool {
-    spec.course.is_some() && spec.items.iter().any(|&i| site.items[i].audio.is_some())
+    spec.course.is_some()
+        && spec
+            .items
+            .iter()
+            .any(|r| site.items[r.index].audio.is_some())
 }
 
 /// The feed URLs of a listing path (root-relative).
@@ -228,8 +227,8 @@ pub fn entries(
 ) -> Result<Vec<Option<FeedEntry>>, Vec<Diagnostic>> {
     let mut wanted = vec![false; site.items.len()];
     for spec in specs {
-        for &i in &spec.items {
-            wanted[i] = true;
+        for r in &spec.items {
+            wanted[r.index] = true;
         }
     }
     let results: Vec<Option<Result<FeedEntry, Vec<Diagnostic>>>> = site
@@ -262,16 +261,9 @@ pub fn files(site: &Site, spec: &FeedSpec, entries: &[Option<FeedEntry>]) -> Vec
     let es: Vec<&FeedEntry> = spec
         .items
         .iter()
-        .filter_map(|&i| entries[i].as_ref())
+        .filter_map(|r| entries[r.index].as_ref())
         .collect();
-    // An empty feed takes the site's newest date, never the wall clock's.
-    let fallback = site
-        .items
-        .iter()
-        .filter_map(|i| i.entry.date)
-        .max()
-        .unwrap_or_default();
-    let updated = es.iter().map(|e| e.updated).max().unwrap_or(fallback);
+    let updated = es.iter().map(|e| e.updated).max().unwrap_or(spec.fallback);
     let mut files = vec![
         xml(
             format!("{}feed.xml", spec.path),
@@ -355,6 +347,10 @@ fn entry(site: &Site, item: &Item) -> Result<FeedEntry, Vec<Diagnostic>> {
     if !diags.is_empty() {
         return Err(diags);
     }
+    let body = match (&e.table, site.config.feeds.full_content) {
+        (Some(t), true) => format!("{body}{}", super::table::TableView::new(e, t).feed_html()),
+        _ => body,
+    };
     let details = details(site, item, &enclosures);
     let published = e.date.unwrap_or_default();
     let mut categories: Vec<String> = e.meta.tags.iter().map(|t| t.trim().to_string()).collect();
@@ -417,13 +413,7 @@ fn details(site: &Site, item: &Item, enclosures: &[Enclosure]) -> String {
                 let end_text = end
                     .map(|x| format_date_zh(&x))
                     .unwrap_or_else(|| "—".into());
-                let status = if start > now {
-                    "未开始"
-                } else if end.is_some_and(|x| x <= now) {
-                    "已结束"
-                } else {
-                    "公示中"
-                };
+                let status = crate::site::Stage::of((start, end), now).label();
                 lines.push(format!(
                     "公示期：{} 至 {end_text}（{status}）",
                     format_date_zh(&start)
@@ -473,36 +463,37 @@ fn details(site: &Site, item: &Item, enclosures: &[Enclosure]) -> String {
     html
 }
 
-/// Makes every `href` and `src` in `html` absolute against `base`.
-/// Returns the offending value when one is not a valid URL.
+/// Makes every `href` and `src` in `html` absolute against `base`, in one
+/// pass over the text (an article with 20,000 links costs as much as its
+/// length). Returns the offending value when one is not a valid URL.
 pub fn absolutize(html: &str, base: &Url) -> Result<String, String> {
+    static ATTRS: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    let attrs = ATTRS.get_or_init(|| {
+        aho_corasick::AhoCorasick::new(["href=\"", "src=\""]).expect("two fixed patterns")
+    });
     let mut out = String::with_capacity(html.len() + 256);
-    let mut rest = html;
-    loop {
-        let next = ["href=\"", "src=\""]
-            .iter()
-            .filter_map(|a| rest.find(a).map(|i| (i, a.len())))
-            .min();
-        let Some((at, len)) = next else {
-            out.push_str(rest);
-            return Ok(out);
+    let mut done = 0;
+    for m in attrs.find_iter(html) {
+        if m.start() < done {
+            continue;
+        }
+        let start = m.end();
+        let Some(len) = html[start..].find('"') else {
+            break;
         };
-        let start = at + len;
-        let Some(end) = rest[start..].find('"') else {
-            out.push_str(rest);
-            return Ok(out);
-        };
-        out.push_str(&rest[..start]);
-        let value = rest[start..start + end].replace("&amp;", "&");
+        out.push_str(&html[done..start]);
+        let value = html[start..start + len].replace("&amp;", "&");
         let joined = base.join(&value).map_err(|_| value.clone())?;
         out.push_str(&html_escape(joined.as_str()));
-        rest = &rest[start + end..];
+        done = start + len;
     }
+    out.push_str(&html[done..]);
+    Ok(out)
 }
 
 /// Feed links for a listing path, when that listing has a feed.
-pub fn links_by_path(site: &Site) -> BTreeMap<String, FeedLinks> {
-    specs(site)
+pub fn links_by_path(site: &Site, specs: &[FeedSpec]) -> BTreeMap<String, FeedLinks> {
+    specs
         .iter()
         .map(|s| (s.path.clone(), links(site, s)))
         .collect()
@@ -524,6 +515,15 @@ mod tests {
         assert!(out.contains(r#"src="https://e.org/dj/news/a/photo.png""#));
         assert!(out.contains(r#"href="https://o.org/?a=1&amp;b=2""#));
         assert!(out.contains(r##"href="https://e.org/dj/news/a/#top""##));
+    }
+
+    #[test]
+    fn absolutize_rewrites_many_links_and_images() {
+        let base = Url::parse("https://e.org/").unwrap();
+        let html = "<a href=\"/a/\">x</a><img src=\"b.png\"> ".repeat(5_000);
+        let out = absolutize(&html, &base).unwrap();
+        assert_eq!(out.matches("https://e.org/a/").count(), 5_000);
+        assert_eq!(out.matches("https://e.org/b.png").count(), 5_000);
     }
 
     #[test]

@@ -27,9 +27,11 @@ const PAGES = {
   disclosure: "/disclosure/2026-11-fazhan-dangyuan/",
   lesson: "/lessons/ershida/01-baogao-zongti/",
   news: "/news/2026-11-18-dongcun-zoufang/",
+  // A page with highlighted code (highlight.css colours, light and dark).
+  code: "/news/2026-10-28-county-peixun/",
 };
 const VIEWPORTS = { phone: { width: 375, height: 812 }, desktop: { width: 1280, height: 800 } };
-const SHOT_PAGES = ["home", "notice", "disclosure", "lesson"];
+const SHOT_PAGES = ["home", "notice", "disclosure", "lesson", "code"];
 
 const failures = [];
 const fail = (msg) => { failures.push(msg); console.error("✗ " + msg); };

@@ -1,0 +1,310 @@
+//! The walk over pulldown-cmark's events that makes a body ours: heading
+//! ids, highlighted code, resolved links and images, the summary and the
+//! word counts.
+
+use std::collections::HashMap;
+
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Tag, TagEnd};
+
+use super::highlight::code_block;
+use super::text::{count_words, heading_id, is_salutation};
+use super::{
+    Heading, LinkError, LinkResolver, LinkTarget, MORE_MARKER, Markdown, Rendered, SUMMARY_CHARS,
+};
+use crate::html::escape as html_escape;
+
+/// An image being read: where it points, and its alt text so far.
+struct OpenImage {
+    /// `None` when the image is dropped (its target is not published):
+    /// only its alt text is shown.
+    src: Option<String>,
+    title: String,
+    size: Option<(usize, usize)>,
+    alt: String,
+}
+
+impl OpenImage {
+    /// `<img>` with its size (when known) and lazy loading.
+    fn html(&self) -> String {
+        let Some(src) = &self.src else {
+            return html_escape(&self.alt);
+        };
+        let mut s = format!(
+            "<img src=\"{}\" alt=\"{}\"",
+            html_escape(src),
+            html_escape(&self.alt)
+        );
+        if !self.title.is_empty() {
+            s.push_str(&format!(" title=\"{}\"", html_escape(&self.title)));
+        }
+        if let Some((w, h)) = self.size {
+            s.push_str(&format!(" width=\"{w}\" height=\"{h}\""));
+        }
+        s.push_str(" loading=\"lazy\">");
+        s
+    }
+}
+
+/// A heading being read: its events are held until its id is known.
+struct OpenHeading<'a> {
+    level: HeadingLevel,
+    id: Option<CowStr<'a>>,
+    classes: Vec<CowStr<'a>>,
+    events: Vec<Event<'a>>,
+    title: String,
+}
+
+pub(super) struct BodyRenderer<'r, 'a> {
+    md: &'r Markdown,
+    links: &'r dyn LinkResolver,
+    line_starts: Vec<usize>,
+    body_line: usize,
+    pub(super) out: Rendered,
+    pub(super) errors: Vec<LinkError>,
+    heading: Option<OpenHeading<'a>>,
+    code: Option<(String, String)>,
+    ids: HashMap<String, usize>,
+    /// For each open link: whether it was dropped.
+    link_stack: Vec<bool>,
+    image: Option<OpenImage>,
+    para_depth: usize,
+    pub(super) first_para: Option<String>,
+    current_para: Option<String>,
+    pub(super) more_text: Option<String>,
+    pub(super) more_found: bool,
+}
+
+impl<'r, 'a> BodyRenderer<'r, 'a> {
+    pub(super) fn new(
+        md: &'r Markdown,
+        body: &str,
+        body_line: usize,
+        links: &'r dyn LinkResolver,
+    ) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(body.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        BodyRenderer {
+            md,
+            links,
+            line_starts,
+            body_line,
+            out: Rendered::default(),
+            errors: Vec::new(),
+            heading: None,
+            code: None,
+            ids: HashMap::new(),
+            link_stack: Vec::new(),
+            image: None,
+            para_depth: 0,
+            first_para: None,
+            current_para: None,
+            more_text: Some(String::new()),
+            more_found: false,
+        }
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.body_line + self.line_starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    fn emit(&mut self, event: Event<'a>, out: &mut Vec<Event<'a>>) {
+        match &mut self.heading {
+            Some(h) => h.events.push(event),
+            None => out.push(event),
+        }
+    }
+
+    fn text(&mut self, text: &str) {
+        count_words(text, &mut self.out.cjk_chars, &mut self.out.latin_words);
+        if let Some(p) = &mut self.current_para {
+            p.push_str(text);
+        }
+        if !self.more_found
+            && let Some(m) = &mut self.more_text
+            && m.len() < 4 * SUMMARY_CHARS * 3
+        {
+            m.push_str(text);
+        }
+        if let Some(h) = &mut self.heading {
+            h.title.push_str(text);
+        }
+    }
+
+    pub(super) fn event(&mut self, event: Event<'a>, offset: usize, out: &mut Vec<Event<'a>>) {
+        if let Some(img) = &mut self.image {
+            // Inside an image, everything is its (plain-text) alt.
+            match event {
+                Event::Text(t) | Event::Code(t) => img.alt.push_str(&t),
+                Event::End(TagEnd::Image) => {
+                    let html = img.html();
+                    self.image = None;
+                    self.emit(Event::InlineHtml(html.into()), out);
+                }
+                _ => {}
+            }
+            return;
+        }
+        match event {
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => {
+                        info.split_whitespace().next().unwrap_or("").to_string()
+                    }
+                    CodeBlockKind::Indented => String::new(),
+                };
+                self.code = Some((lang, String::new()));
+            }
+            Event::Text(t) if self.code.is_some() => {
+                count_words(&t, &mut self.out.cjk_chars, &mut self.out.latin_words);
+                if let Some((_, code)) = &mut self.code {
+                    code.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some((lang, code)) = self.code.take() {
+                    let html = code_block(&code, &lang, self.md.highlight);
+                    self.emit(Event::Html(html.into()), out);
+                }
+            }
+            Event::Start(Tag::Heading {
+                level, id, classes, ..
+            }) => {
+                self.heading = Some(OpenHeading {
+                    level,
+                    id,
+                    classes,
+                    events: Vec::new(),
+                    title: String::new(),
+                });
+            }
+            Event::End(TagEnd::Heading(_)) => self.end_heading(out),
+            Event::Start(Tag::Paragraph) => {
+                self.para_depth += 1;
+                if self.first_para.is_none() && self.para_depth == 1 {
+                    self.current_para = Some(String::new());
+                }
+                self.emit(Event::Start(Tag::Paragraph), out);
+            }
+            Event::End(TagEnd::Paragraph) => {
+                self.para_depth = self.para_depth.saturating_sub(1);
+                if let Some(p) = self.current_para.take()
+                    && !p.trim().is_empty()
+                    && !is_salutation(&p)
+                {
+                    self.first_para = Some(p);
+                }
+                self.emit(Event::End(TagEnd::Paragraph), out);
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest = self.resolve(&dest_url, false, offset);
+                match dest {
+                    Some(dest) => {
+                        self.link_stack.push(false);
+                        self.emit(
+                            Event::Start(Tag::Link {
+                                link_type,
+                                dest_url: dest,
+                                title,
+                                id,
+                            }),
+                            out,
+                        );
+                    }
+                    None => self.link_stack.push(true),
+                }
+            }
+            Event::End(TagEnd::Link) => {
+                if !self.link_stack.pop().unwrap_or(false) {
+                    self.emit(Event::End(TagEnd::Link), out);
+                }
+            }
+            Event::Start(Tag::Image {
+                dest_url, title, ..
+            }) => {
+                let size = self.links.image_size(&dest_url);
+                let src = self.resolve(&dest_url, true, offset);
+                self.image = Some(OpenImage {
+                    src: src.map(|s| s.to_string()),
+                    title: title.to_string(),
+                    size,
+                    alt: String::new(),
+                });
+            }
+            Event::Html(ref h) | Event::InlineHtml(ref h) => {
+                if h.contains(MORE_MARKER) {
+                    self.more_found = true;
+                }
+                if !super::is_plain_comment(h) {
+                    self.out.had_raw_html = true;
+                }
+                self.emit(event, out);
+            }
+            Event::Text(ref t) | Event::Code(ref t) => {
+                self.text(&t.clone());
+                self.emit(event, out);
+            }
+            other => self.emit(other, out),
+        }
+    }
+
+    fn resolve(&mut self, dest: &CowStr<'a>, is_image: bool, offset: usize) -> Option<CowStr<'a>> {
+        match self.links.resolve(dest, is_image) {
+            LinkTarget::Keep => Some(dest.clone()),
+            LinkTarget::Rewrite(s) => Some(s.into()),
+            LinkTarget::Unlink => None,
+            LinkTarget::Error { message, hint } => {
+                let line = self.line_of(offset);
+                self.errors.push(LinkError {
+                    line,
+                    message,
+                    hint,
+                });
+                // The build fails; nothing unsafe is kept meanwhile.
+                None
+            }
+        }
+    }
+
+    fn end_heading(&mut self, out: &mut Vec<Event<'a>>) {
+        let Some(OpenHeading {
+            level,
+            id,
+            classes,
+            events: buf,
+            title,
+        }) = self.heading.take()
+        else {
+            return;
+        };
+        let base = match &id {
+            Some(id) => id.to_string(),
+            None => heading_id(&title),
+        };
+        let n = self.ids.entry(base.clone()).or_insert(0);
+        let id = if *n == 0 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        *n += 1;
+        self.out.toc.push(Heading {
+            level: level as u8,
+            id: id.clone(),
+            title: title.trim().to_string(),
+        });
+        out.push(Event::Start(Tag::Heading {
+            level,
+            id: Some(id.into()),
+            classes,
+            attrs: Vec::new(),
+        }));
+        out.extend(buf);
+        out.push(Event::End(TagEnd::Heading(level)));
+    }
+}

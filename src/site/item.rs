@@ -1,0 +1,250 @@
+//! Making one published item: its Markdown rendered, its links and files
+//! resolved against the content walk (never the disk), and, once its
+//! 公示期 is over, withdrawn.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::Path;
+use std::sync::Arc;
+
+use super::links::{self, Asset, BodyLinks, PathError, World, source_dir};
+use super::model::{FileRef, Item};
+use crate::config::Config;
+use crate::content::{Bundle, Entry, Kind};
+use crate::diagnostic::Diagnostic;
+use crate::markdown::Markdown;
+use crate::time::Instant;
+use crate::urlpath::{encode_path, percent_decode};
+
+/// What making an item read besides its own source.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Reads {
+    /// Hash of the site's URLs it resolved links against, if it did.
+    pub urls: Option<u64>,
+    /// Hash of the content files it looked at, if it did.
+    pub files: Option<u64>,
+}
+
+/// Hashes of the world items may read: published URLs and folders, and
+/// every non-Markdown file with its size and modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Inputs {
+    pub urls: u64,
+    pub files: u64,
+}
+
+/// An item made, the files it uses outside its bundle, and its problems.
+pub(super) type Made = (Arc<Item>, Vec<Asset>, Vec<Diagnostic>);
+
+/// What every item of one build is made with.
+pub(super) struct ItemContext<'a> {
+    pub world: &'a World<'a>,
+    pub config: &'a Config,
+    pub md: &'a Markdown,
+    pub now: Instant,
+    pub inputs: Inputs,
+}
+
+/// The 公示期 of an entry with its end computed when not written: `start` +
+/// `disclosure.default_days` working days by the holiday calendar (with a
+/// warning or an error when that cannot be exact).
+pub(super) fn period(
+    entry: &Entry,
+    config: &Config,
+) -> (Option<(Instant, Option<Instant>)>, Option<Diagnostic>) {
+    match entry.period {
+        None => (None, None),
+        Some((start, Some(end))) => (Some((start, Some(end))), None),
+        Some((start, None)) => {
+            let (end, problem) = super::period::default_end(entry, start, config);
+            (Some((start, end)), problem)
+        }
+    }
+}
+
+/// Whether a 公示 with `after_period: withdraw` has ended by `now`.
+pub(super) fn is_withdrawn(entry: &Entry, config: &Config, now: Instant) -> bool {
+    entry.kind == Kind::Disclosure
+        && entry.meta.after_period == crate::content::frontmatter::AfterPeriod::Withdraw
+        && period(entry, config)
+            .0
+            .is_some_and(|p| super::Stage::of(p, now) == super::Stage::Ended)
+}
+
+/// Makes the item of a published `entry` at URL path `path`; `guard`
+/// runs the personal-data guard of public builds over it.
+pub(super) fn make_item(
+    cx: &ItemContext<'_>,
+    entry: Arc<Entry>,
+    path: String,
+    key: u64,
+    guard: bool,
+) -> (Item, Vec<Asset>, Vec<Diagnostic>, Reads) {
+    let mut entry = Arc::unwrap_or_clone(entry);
+    let mut diags = Vec::new();
+    let (period, problem) = period(&entry, cx.config);
+    entry.period = period;
+    diags.extend(problem);
+    let dir = source_dir(&entry.path).to_path_buf();
+    let links = BodyLinks::new(cx.world, &dir, entry.bundle.as_ref(), &path);
+    let (rendered, errors) = cx.md.render(&entry.body, entry.body_line, &links);
+    if guard {
+        diags.extend(super::pii::guard(&entry, &rendered.html));
+        if entry
+            .meta
+            .allow_personal_info
+            .as_deref()
+            .is_none_or(|r| r.trim().is_empty())
+        {
+            diags.extend(super::tables::guard(&entry));
+        }
+    }
+    // The source is no longer needed once rendered; keep memory linear in output only.
+    entry.body = String::new();
+    for e in errors {
+        diags.push(
+            Diagnostic::error(&entry.path, e.message)
+                .line(e.line)
+                .field("正文链接")
+                .hint(e.hint),
+        );
+    }
+    if let Some(b) = &entry.bundle {
+        for rel in &b.assets {
+            let src = b.dir.join(rel);
+            if cx.world.files.get(&src).is_some_and(|i| i.active) {
+                let (msg, hint) = PathError::Active(src.clone()).message(&links::slash_path(rel));
+                diags.push(Diagnostic::error(&src, msg).hint(hint));
+            }
+        }
+    }
+    let read_urls = links.read_urls.get();
+    let mut read_files = links.read_files.get() || entry.bundle.is_some();
+    let mut used = links.used.into_inner();
+    let mut file = |field: &str, written: &str| -> Option<FileRef> {
+        read_files = true;
+        match file_ref(cx.world, &dir, entry.bundle.as_ref(), &path, written) {
+            Ok((file, asset)) => {
+                used.extend(asset);
+                Some(file)
+            }
+            Err((msg, hint)) => {
+                diags.push(entry.error(field, msg).hint(hint));
+                None
+            }
+        }
+    };
+    let cover = entry.meta.cover.clone().and_then(|c| file("cover", &c));
+    let attachments = entry
+        .meta
+        .attachments
+        .clone()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| {
+            file(&format!("attachments[{i}].path"), &a.path).map(|f| FileRef {
+                title: a.title.clone().unwrap_or_else(|| f.name.clone()),
+                ..f
+            })
+        })
+        .collect();
+    let audio = entry.meta.audio.clone().and_then(|a| file("audio", &a));
+    let video = entry.meta.video.clone().and_then(|v| file("video", &v));
+    let reads = Reads {
+        urls: (read_urls || read_files).then_some(cx.inputs.urls),
+        files: read_files.then_some(cx.inputs.files),
+    };
+    let mut h = DefaultHasher::new();
+    (key, reads.urls, reads.files).hash(&mut h);
+    let fingerprint = h.finish();
+    let reading_minutes = rendered.reading_minutes(cx.config.reading_speed);
+    let summary = entry
+        .meta
+        .summary
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or(rendered.summary);
+    let item = Item {
+        path,
+        html: rendered.html,
+        summary,
+        toc: rendered.toc,
+        reading_minutes,
+        chars: rendered.cjk_chars + rendered.latin_words,
+        cover,
+        attachments,
+        audio,
+        video,
+        withdrawn: false,
+        fingerprint,
+        entry,
+    };
+    if is_withdrawn(&item.entry, cx.config, cx.now) {
+        return (withdraw(item), Vec::new(), diags, reads);
+    }
+    (item, used, diags, reads)
+}
+
+/// The stub left of a withdrawn 公示: title, dates and category stay; the
+/// body, the persons, attachments and bundle files go from every output.
+fn withdraw(mut item: Item) -> Item {
+    const STUB: &str = "本公示的公示期已结束，公示内容已按规定撤下。";
+    item.html = format!("<p class=\"withdrawn\">{STUB}</p>\n");
+    item.summary = STUB.to_string();
+    item.toc.clear();
+    item.attachments.clear();
+    item.cover = None;
+    item.audio = None;
+    item.video = None;
+    item.entry.meta.persons.clear();
+    item.entry.meta.meeting = None;
+    item.entry.table = None;
+    item.entry.meta.summary = None;
+    item.withdrawn = true;
+    item
+}
+
+/// A file named in a source file of folder `dir` (of `bundle`, if a bundle)
+/// for the page at `page_path`: its reference for templates and feeds, and
+/// the asset when it is a file of the site (not a URL). Errors are a
+/// message and a hint.
+pub(super) fn file_ref(
+    world: &World<'_>,
+    dir: &Path,
+    bundle: Option<&Bundle>,
+    page_path: &str,
+    written: &str,
+) -> Result<(FileRef, Option<Asset>), (String, String)> {
+    if links::is_external(written) {
+        if let Some(scheme) = links::unsafe_scheme(written, true) {
+            return Err((
+                format!("不安全的网址 “{written}”：不能使用 {scheme}: 开头的网址"),
+                "外部文件只能是 http:// 或 https:// 开头的网址".into(),
+            ));
+        }
+        return Ok((FileRef::external(written), None));
+    }
+    let asset = world
+        .resolve_asset(dir, bundle, written)
+        .map_err(|e: PathError| e.message(written))?;
+    let out = super::links::asset_output_path(page_path, &asset);
+    let info = match (&asset, bundle) {
+        (Asset::Bundle(rel), Some(b)) => world.files.get(&b.dir.join(rel)),
+        (Asset::Loose(rel), _) => world.files.get(rel),
+        (Asset::Owned { .. }, _) => {
+            let rel = super::links::join_inside(dir, &percent_decode(written)).ok();
+            rel.and_then(|r| world.files.get(&r))
+        }
+        (Asset::Bundle(_), None) => None,
+    };
+    let size = info.map_or(0, |i| i.size);
+    let mut file = FileRef::local(
+        format!("{}{}", world.base_path, encode_path(&out)),
+        &out,
+        size,
+    );
+    if let Some((w, h)) = info.and_then(|i| i.image) {
+        file.width = Some(w);
+        file.height = Some(h);
+    }
+    Ok((file, Some(asset)))
+}
