@@ -469,3 +469,43 @@ fn the_preview_indexes_in_the_background() {
         files.keys()
     );
 }
+
+#[test]
+fn pulled_entries_are_listed_but_not_indexed() {
+    let site = TestSite::basic();
+    let yaml = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    let url = "https://cun.example.org/atom.xml";
+    site.write(
+        "site.yaml",
+        &format!("{yaml}sources:\n  - id: cun\n    url: {url}\n    branch: village\n"),
+    );
+    let entry = serde_json::json!({
+        "id": "https://cun.example.org/news/a/",
+        "title": "村里的动态 qzpulledword",
+        "link": "https://cun.example.org/news/a/",
+        "published": "2026-11-19T08:00:00+00:00",
+        "updated": "2026-11-19T08:00:00+00:00",
+        "summary": "上游摘要 qzpulledsummary",
+        "content": null,
+        "author": null,
+        "categories": []
+    });
+    let cache = serde_json::json!({
+        "format": 1, "id": "cun", "url": url, "etag": null, "last_modified": null,
+        "last_attempt": "2026-11-21T08:00:00+08:00",
+        "last_success": "2026-11-21T08:00:00+08:00", "last_error": null,
+        "feed": {"title": "村党支部", "link": "https://cun.example.org/", "format": "atom"},
+        "entries": [entry]
+    });
+    site.write(
+        ".dangjian-cache/sources/cun.json",
+        &serde_json::to_string_pretty(&cache).unwrap(),
+    );
+    site.build_ok();
+    assert!(site.read("jiceng/index.html").contains("qzpulledword"));
+    let index = Index::read(&site.out());
+    assert_eq!(
+        present(&index, &["qzpulledword", "qzpulledsummary"]),
+        Vec::<&str>::new()
+    );
+}
