@@ -260,70 +260,7 @@ impl Config {
             return Err(diags);
         }
         let raw: RawConfig = doc.deserialize().map_err(yaml_err)?;
-        let line_of = |key: &str| doc.line_of(key);
-        let missing =
-            |key: &str, hint: &str| err("缺少必填项".into()).field(key).hint(hint.to_string());
-        let title = raw.title.filter(|t| !t.trim().is_empty());
-        if title.is_none() {
-            diags.push(missing("title", "例如：title: 示范县党建网"));
-        }
-        let (base_url, base_path) = match raw.base_url.as_deref().map(normalize_base_url) {
-            None => {
-                diags.push(missing(
-                    "base_url",
-                    "例如：base_url: https://dangjian.example.org/",
-                ));
-                (String::new(), "/".into())
-            }
-            Some(Ok(pair)) => pair,
-            Some(Err(msg)) => {
-                diags.push(
-                    err(msg)
-                        .field("base_url")
-                        .at_line(line_of("base_url"))
-                        .hint("写成以 http:// 或 https:// 开头的完整网址"),
-                );
-                (String::new(), "/".into())
-            }
-        };
-        let timezone: Tz = raw.timezone.parse().unwrap_or_else(|_| {
-            diags.push(
-                err(format!("未知时区 “{}”", raw.timezone))
-                    .field("timezone")
-                    .at_line(line_of("timezone"))
-                    .hint("中国大陆请写 Asia/Shanghai"),
-            );
-            chrono_tz::Asia::Shanghai
-        });
-        if !crate::content::slug::is_valid(&raw.theme) {
-            diags.push(
-                err(format!("主题名 “{}” 不可用", raw.theme))
-                    .field("theme")
-                    .at_line(line_of("theme"))
-                    .hint("主题名是 themes/ 中的文件夹名，只能包含小写字母、数字、- 和 _"),
-            );
-        }
-        if raw.pagination == 0 {
-            diags.push(
-                err("每页条数必须大于 0".into())
-                    .field("pagination")
-                    .at_line(line_of("pagination")),
-            );
-        }
-        if raw.feeds.limit == 0 {
-            diags.push(
-                err("订阅条数必须大于 0".into())
-                    .field("feeds.limit")
-                    .at_line(line_of("feeds.limit")),
-            );
-        }
-        if raw.reading_speed == 0 {
-            diags.push(
-                err("阅读速度必须大于 0".into())
-                    .field("reading_speed")
-                    .at_line(line_of("reading_speed")),
-            );
-        }
+        let (title, base_url, base_path, timezone) = check_basics(&raw, &doc, &mut diags);
         let organization = raw.organization.unwrap_or_else(|| OrgNode {
             id: "site".into(),
             name: title.clone().unwrap_or_default(),
@@ -366,6 +303,81 @@ impl Config {
         self.base_path = base_path;
         Ok(())
     }
+}
+
+/// The site's identity and numbers: title, base URL (with its path),
+/// time zone, theme name and the counts that must be above 0.
+fn check_basics(
+    raw: &RawConfig,
+    doc: &yaml::Doc,
+    diags: &mut Vec<Diagnostic>,
+) -> (Option<String>, String, String, Tz) {
+    let err = |msg: String| Diagnostic::error(CONFIG_FILE, msg);
+    let line_of = |key: &str| doc.line_of(key);
+    let missing =
+        |key: &str, hint: &str| err("缺少必填项".into()).field(key).hint(hint.to_string());
+    let title = raw.title.clone().filter(|t| !t.trim().is_empty());
+    if title.is_none() {
+        diags.push(missing("title", "例如：title: 示范县党建网"));
+    }
+    let (base_url, base_path) = match raw.base_url.as_deref().map(normalize_base_url) {
+        None => {
+            diags.push(missing(
+                "base_url",
+                "例如：base_url: https://dangjian.example.org/",
+            ));
+            (String::new(), "/".into())
+        }
+        Some(Ok(pair)) => pair,
+        Some(Err(msg)) => {
+            diags.push(
+                err(msg)
+                    .field("base_url")
+                    .at_line(line_of("base_url"))
+                    .hint("写成以 http:// 或 https:// 开头的完整网址"),
+            );
+            (String::new(), "/".into())
+        }
+    };
+    let timezone: Tz = raw.timezone.parse().unwrap_or_else(|_| {
+        diags.push(
+            err(format!("未知时区 “{}”", raw.timezone))
+                .field("timezone")
+                .at_line(line_of("timezone"))
+                .hint("中国大陆请写 Asia/Shanghai"),
+        );
+        chrono_tz::Asia::Shanghai
+    });
+    if !crate::content::slug::is_valid(&raw.theme) {
+        diags.push(
+            err(format!("主题名 “{}” 不可用", raw.theme))
+                .field("theme")
+                .at_line(line_of("theme"))
+                .hint("主题名是 themes/ 中的文件夹名，只能包含小写字母、数字、- 和 _"),
+        );
+    }
+    if raw.pagination == 0 {
+        diags.push(
+            err("每页条数必须大于 0".into())
+                .field("pagination")
+                .at_line(line_of("pagination")),
+        );
+    }
+    if raw.feeds.limit == 0 {
+        diags.push(
+            err("订阅条数必须大于 0".into())
+                .field("feeds.limit")
+                .at_line(line_of("feeds.limit")),
+        );
+    }
+    if raw.reading_speed == 0 {
+        diags.push(
+            err("阅读速度必须大于 0".into())
+                .field("reading_speed")
+                .at_line(line_of("reading_speed")),
+        );
+    }
+    (title, base_url, base_path, timezone)
 }
 
 fn check_keys(map: &MarkedMappingNode) -> Vec<Diagnostic> {

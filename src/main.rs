@@ -111,140 +111,153 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Build(args) => {
-            let opts = args.options();
-            match dangjian::build(&opts, &Bar::new()) {
-                Ok(r) => {
-                    let s = r.stats;
-                    outln!(
-                        "构建完成：发布 {} 篇内容，输出 {} 个文件（{}），用时 {:.2} 秒 → {}",
-                        s.published,
-                        r.files,
-                        if r.written == r.files {
-                            "全部新写入".to_string()
-                        } else {
-                            format!("{} 个新增或有变化，其余与上次相同", r.written)
-                        },
-                        r.total.as_secs_f64(),
-                        r.out.display()
-                    );
-                    if s.drafts + s.embargoed + s.out_of_scope > 0 {
-                        outln!(
-                            "未发布：草稿 {} 篇，未到发布时间 {} 篇，不在本次发布范围 {} 篇（以 {} 为准）",
-                            s.drafts,
-                            s.embargoed,
-                            s.out_of_scope,
-                            r.now.format("%Y-%m-%d %H:%M")
-                        );
-                    }
-                    print_diagnostics(&r.warnings);
-                    for (path, reason) in &r.pii_allowed {
-                        outln!("个人信息放行：{}（理由：{reason}）", path.display());
-                    }
-                    if let Some(line) = &r.pulled.line {
-                        outln!("{line}");
-                    }
-                    print_diagnostics(&r.pulled.warnings);
-                    match r.next_change {
-                        Some(c) => outln!(
-                            "下次需要重新构建：{}（{}），见 build.json",
-                            c.at.format("%Y-%m-%d %H:%M"),
-                            c.kind.label()
-                        ),
-                        None => outln!("在内容变化之前无需重新构建"),
-                    }
-                    if args.verbose {
-                        for (stage, t) in &r.timings {
-                            outln!("  {stage}：{:.1} 毫秒", t.as_secs_f64() * 1000.0);
-                        }
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(BuildError::Content(diags)) => {
-                    print_diagnostics(&diags);
-                    errln!("{}", BuildError::Content(diags));
-                    ExitCode::FAILURE
-                }
-                Err(e) => {
-                    errln!("错误：{e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
-        Command::New(args) => match dangjian::scaffold::create(&args.request()) {
-            Ok(path) => {
-                outln!("已创建 {}（草稿）", path.display());
-                outln!(
-                    "写完后把 draft: true 改为 false，再运行 dangjian build 发布；边写边预览可用 dangjian serve"
-                );
-                ExitCode::SUCCESS
-            }
-            Err(d) => {
-                errln!("{d}");
-                ExitCode::FAILURE
-            }
-        },
-        Command::Deploy(args) => {
-            let progress = std::io::stderr().is_terminal();
-            match dangjian::deploy::run(&args.options(progress), &|s| outln!("{s}")) {
-                Ok(r) => {
-                    outln!("{}", r.summary);
-                    ExitCode::SUCCESS
-                }
-                Err(dangjian::deploy::DeployError::Config(diags)) => {
-                    print_diagnostics(&diags);
-                    ExitCode::FAILURE
-                }
-                Err(e) => {
-                    errln!("错误：{e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
+        Command::Build(args) => build(&args),
+        Command::New(args) => new(&args),
+        Command::Deploy(args) => deploy(&args),
         Command::Serve(args) => match dangjian::serve::run(args.options()) {
             Ok(()) => ExitCode::SUCCESS,
-            Err(message) => {
-                errln!("错误：{message}");
+            Err(e) => {
+                errln!("错误：{e}");
                 ExitCode::FAILURE
             }
         },
         Command::Pull(args) => pull(&args),
-        Command::Check(args) => {
-            let sink = dangjian::output::NullSink;
-            let mut diags =
-                match dangjian::render_site(&args.options(), &dangjian::render::Quiet, &sink) {
-                    Ok(p) => p.site.warnings,
-                    Err(BuildError::Content(d)) => d,
-                    Err(e) => vec![Diagnostic::error(args.site.root.clone(), e.to_string())],
-                };
-            let (sources, warnings) =
-                dangjian::pull::health::check(&args.site.root, args.now.as_deref());
-            diags.extend(warnings);
-            if !args.json {
-                for s in &sources {
-                    outln!("{s}");
+        Command::Check(args) => check(&args),
+    }
+}
+
+/// `dangjian build`: the summary and warnings on stdout, problems on
+/// stderr.
+fn build(args: &dangjian::cli::BuildArgs) -> ExitCode {
+    let opts = args.options();
+    match dangjian::build(&opts, &Bar::new()) {
+        Ok(r) => {
+            let s = r.stats;
+            outln!(
+                "构建完成：发布 {} 篇内容，输出 {} 个文件（{}），用时 {:.2} 秒 → {}",
+                s.published,
+                r.files,
+                if r.written == r.files {
+                    "全部新写入".to_string()
+                } else {
+                    format!("{} 个新增或有变化，其余与上次相同", r.written)
+                },
+                r.total.as_secs_f64(),
+                r.out.display()
+            );
+            if s.drafts + s.embargoed + s.out_of_scope > 0 {
+                outln!(
+                    "未发布：草稿 {} 篇，未到发布时间 {} 篇，不在本次发布范围 {} 篇（以 {} 为准）",
+                    s.drafts,
+                    s.embargoed,
+                    s.out_of_scope,
+                    r.now.format("%Y-%m-%d %H:%M")
+                );
+            }
+            print_diagnostics(&r.warnings);
+            for (path, reason) in &r.pii_allowed {
+                outln!("个人信息放行：{}（理由：{reason}）", path.display());
+            }
+            if let Some(line) = &r.pulled.line {
+                outln!("{line}");
+            }
+            print_diagnostics(&r.pulled.warnings);
+            match r.next_change {
+                Some(c) => outln!(
+                    "下次需要重新构建：{}（{}），见 build.json",
+                    c.at.format("%Y-%m-%d %H:%M"),
+                    c.kind.label()
+                ),
+                None => outln!("在内容变化之前无需重新构建"),
+            }
+            if args.verbose {
+                for (stage, t) in &r.timings {
+                    outln!("  {stage}：{:.1} 毫秒", t.as_secs_f64() * 1000.0);
                 }
             }
-            if args.json {
-                outln!(
-                    "{}",
-                    serde_json::to_string_pretty(&diags).unwrap_or_default()
-                );
-            } else if diags.is_empty() {
-                outln!("检查通过：没有发现问题");
-            } else if !diags.iter().any(Diagnostic::is_error) {
-                print_diagnostics(&diags);
-                outln!("检查通过：有 {} 个警告", diags.len());
-            } else {
-                print_diagnostics(&diags);
-                errln!("共发现 {} 个问题", diags.len());
-            }
-            if diags.iter().any(Diagnostic::is_error) {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            }
+            ExitCode::SUCCESS
         }
+        Err(BuildError::Content(diags)) => {
+            print_diagnostics(&diags);
+            errln!("{}", BuildError::Content(diags));
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            errln!("错误：{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `dangjian new`: the new file's path and what to do next.
+fn new(args: &dangjian::cli::NewArgs) -> ExitCode {
+    match dangjian::scaffold::create(&args.request()) {
+        Ok(path) => {
+            outln!("已创建 {}（草稿）", path.display());
+            outln!(
+                "写完后把 draft: true 改为 false，再运行 dangjian build 发布；边写边预览可用 dangjian serve"
+            );
+            ExitCode::SUCCESS
+        }
+        Err(d) => {
+            errln!("{d}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `dangjian deploy`: progress and summary on stdout.
+fn deploy(args: &dangjian::cli::DeployArgs) -> ExitCode {
+    let progress = std::io::stderr().is_terminal();
+    match dangjian::deploy::run(&args.options(progress), &|s| outln!("{s}")) {
+        Ok(r) => {
+            outln!("{}", r.summary);
+            ExitCode::SUCCESS
+        }
+        Err(dangjian::deploy::DeployError::Config(diags)) => {
+            print_diagnostics(&diags);
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            errln!("错误：{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `dangjian check`: every problem, as text or JSON; fails on errors only.
+fn check(args: &dangjian::cli::CheckArgs) -> ExitCode {
+    let sink = dangjian::output::NullSink;
+    let mut diags = match dangjian::render_site(&args.options(), &dangjian::render::Quiet, &sink) {
+        Ok(p) => p.site.warnings,
+        Err(BuildError::Content(d)) => d,
+        Err(e) => vec![Diagnostic::error(args.site.root.clone(), e.to_string())],
+    };
+    let (sources, warnings) = dangjian::pull::health::check(&args.site.root, args.now.as_deref());
+    diags.extend(warnings);
+    if !args.json {
+        for s in &sources {
+            outln!("{s}");
+        }
+    }
+    if args.json {
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&diags).unwrap_or_default()
+        );
+    } else if diags.is_empty() {
+        outln!("检查通过：没有发现问题");
+    } else if !diags.iter().any(Diagnostic::is_error) {
+        print_diagnostics(&diags);
+        outln!("检查通过：有 {} 个警告", diags.len());
+    } else {
+        print_diagnostics(&diags);
+        errln!("共发现 {} 个问题", diags.len());
+    }
+    if diags.iter().any(Diagnostic::is_error) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -182,7 +182,14 @@ scope: public                    # 公开范围：public 公开 | party 党内 |
 # aliases: [/old/path.html]       # 旧网址，访问时会跳转到这里
 "#
     );
-    s.push_str(match kind {
+    s.push_str(kind_fields(kind));
+    s.push_str("---\n在这里写正文。可以用 ## 小标题、- 列表、表格等 Markdown 格式。\n");
+    s
+}
+
+/// The fields only `kind` has, explained, most commented out.
+fn kind_fields(kind: Kind) -> &'static str {
+    match kind {
         Kind::Notice => {
             r#"# expires: 2026-12-31             # 过期时间：过期后标为“已过期”并移出置顶
 # pinned: true                     # 置顶（过期前显示在最前面）
@@ -241,7 +248,5 @@ level: normal                      # 级别：normal 一般 | important 重要 |
 "#
         }
         Kind::Page => "",
-    });
-    s.push_str("---\n在这里写正文。可以用 ## 小标题、- 列表、表格等 Markdown 格式。\n");
-    s
+    }
 }

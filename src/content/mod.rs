@@ -3,6 +3,8 @@
 //! [`load`] walks the folder, classifies each file by where it lies, and
 //! parses front matter in parallel. It decides nothing about publication.
 
+mod cache;
+mod entry;
 pub mod frontmatter;
 mod load;
 pub mod slug;
@@ -12,8 +14,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+pub use cache::ParseCache;
 pub use frontmatter::{FrontMatter, Scope, SectionFrontMatter};
-pub use load::{ParseCache, is_ignored, load, load_cached};
+pub use load::{is_ignored, load, load_cached};
 
 use crate::diagnostic::Diagnostic;
 use crate::time::Instant;

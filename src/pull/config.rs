@@ -313,16 +313,8 @@ struct Ctx<'a> {
     org_ids: &'a [&'a str],
 }
 
-/// Checks one entry's values; `None` (with diagnostics) if unusable.
-fn validate(
-    raw: RawSource,
-    line: Option<usize>,
-    ctx: &Ctx<'_>,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<Source> {
-    let before = diags.len();
-    let at = |key: &str| (ctx.line_of)(key);
-    let id = raw.id.unwrap_or_default();
+/// A source's id names its cache file: lower-case ASCII only.
+fn check_id(id: &str, line: Option<usize>, ctx: &Ctx<'_>, diags: &mut Vec<Diagnostic>) {
     if id.is_empty() {
         diags.push(
             err("来源缺少 id")
@@ -337,27 +329,27 @@ fn validate(
         diags.push(
             err(format!("来源编号 “{id}” 不可用"))
                 .field("sources.id")
-                .at_line(at("id"))
+                .at_line((ctx.line_of)("id"))
                 .hint("编号也是缓存文件名，只能包含小写字母、数字、- 和 _，例如 dongcun-site"),
         );
     }
-    let url = raw.url.unwrap_or_default();
-    match check_url(&url) {
-        Ok(()) => {}
-        Err(msg) => diags.push(
-            err(msg)
-                .field("sources.url")
-                .at_line(if url.is_empty() { line } else { at("url") })
-                .hint("写订阅源的完整网址，例如 https://dongcun.example.org/feed.xml"),
-        ),
-    }
-    let target = match (raw.branch, raw.upstream) {
+}
+
+/// Where a source's entries go: a branch's 基层动态, or 上级通知.
+fn target_of(
+    branch: Option<String>,
+    upstream: bool,
+    line: Option<usize>,
+    ctx: &Ctx<'_>,
+    diags: &mut Vec<Diagnostic>,
+) -> Target {
+    match (branch, upstream) {
         (Some(b), false) => {
             if !ctx.org_ids.contains(&b.as_str()) {
                 diags.push(
                     err(format!("组织机构中没有编号为 “{b}” 的党组织"))
                         .field("sources.branch")
-                        .at_line(at("branch"))
+                        .at_line((ctx.line_of)("branch"))
                         .hint(unknown_name_hint(&b, ctx.org_ids)),
                 );
             }
@@ -368,7 +360,7 @@ fn validate(
             diags.push(
                 err("branch 与 upstream: true 只能写一个")
                     .field("sources.upstream")
-                    .at_line(at("upstream"))
+                    .at_line((ctx.line_of)("upstream"))
                     .hint("下级党组织的网站写 branch；上级的通知写 upstream: true"),
             );
             Target::Upstream
@@ -382,16 +374,20 @@ fn validate(
             );
             Target::Upstream
         }
-    };
+    }
+}
+
+/// The kinds a source is limited to, each once.
+fn kinds_of(raw: &[String], ctx: &Ctx<'_>, diags: &mut Vec<Diagnostic>) -> Vec<Kind> {
     let mut kinds = Vec::new();
-    for k in &raw.kinds {
+    for k in raw {
         match parse_kind(k) {
             Some(kind) if !kinds.contains(&kind) => kinds.push(kind),
             Some(_) => {}
             None => diags.push(
                 err(format!("未知的内容类型 “{k}”"))
                     .field("sources.kinds")
-                    .at_line(at("kinds"))
+                    .at_line((ctx.line_of)("kinds"))
                     .hint(unknown_name_hint(
                         k,
                         &["news", "notice", "lesson", "disclosure"],
@@ -399,6 +395,32 @@ fn validate(
             ),
         }
     }
+    kinds
+}
+
+/// Checks one entry's values; `None` (with diagnostics) if unusable.
+fn validate(
+    raw: RawSource,
+    line: Option<usize>,
+    ctx: &Ctx<'_>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Source> {
+    let before = diags.len();
+    let at = |key: &str| (ctx.line_of)(key);
+    let id = raw.id.unwrap_or_default();
+    check_id(&id, line, ctx, diags);
+    let url = raw.url.unwrap_or_default();
+    match check_url(&url) {
+        Ok(()) => {}
+        Err(msg) => diags.push(
+            err(msg)
+                .field("sources.url")
+                .at_line(if url.is_empty() { line } else { at("url") })
+                .hint("写订阅源的完整网址，例如 https://dongcun.example.org/feed.xml"),
+        ),
+    }
+    let target = target_of(raw.branch, raw.upstream, line, ctx, diags);
+    let kinds = kinds_of(&raw.kinds, ctx, diags);
     for (key, zero) in [
         ("limit", raw.limit == Some(0)),
         ("max_age_days", raw.max_age_days == Some(0)),

@@ -237,21 +237,7 @@ impl<'a> ItemView<'a> {
     pub fn new(site: &'a Site, item: &'a Item, with_content: bool) -> Self {
         let e = &item.entry;
         let m = &e.meta;
-        let branch = m.branch.as_deref().and_then(|id| {
-            site.branch(id).map(|b| Link {
-                title: b.name.clone(),
-                url: site.url(&format!("branches/{}/", b.id)),
-            })
-        });
-        let course = e.course.as_deref().map(|c| {
-            let title = site
-                .course(c)
-                .map_or(c.to_string(), |x| x.section.title.clone());
-            Link {
-                title,
-                url: site.url(&format!("lessons/{c}/")),
-            }
-        });
+        let now = site.gate.now;
         ItemView {
             title: &e.title,
             kind: e.kind,
@@ -267,15 +253,8 @@ impl<'a> ItemView<'a> {
             reading_minutes: item.reading_minutes,
             chars: item.chars,
             author: m.author.as_deref(),
-            branch,
-            tags: m
-                .tags
-                .iter()
-                .map(|t| Link {
-                    title: t.trim().to_string(),
-                    url: site.url(&format!("tags/{}/", site.tag_slug(t))),
-                })
-                .collect(),
+            branch: branch_link(site, m.branch.as_deref()),
+            tags: tag_links(site, &m.tags),
             scope: m.scope,
             scope_label: m.scope.label(),
             draft: m.draft,
@@ -286,7 +265,7 @@ impl<'a> ItemView<'a> {
             level: m.level,
             level_label: level_label(m.level),
             expires: e.expires.as_ref().map(DateView::new),
-            expired: e.expires.is_some_and(|x| x <= site.gate.now),
+            expired: e.expires.is_some_and(|x| x <= now),
             attachments: &item.attachments,
             category: e.category.map(|c| Link {
                 title: category_label(c).to_string(),
@@ -297,10 +276,10 @@ impl<'a> ItemView<'a> {
                 .period
                 .as_ref()
                 .and_then(|(_, end)| end.as_ref().map(DateView::new)),
-            status: Status::of(e.period, site.gate.now),
+            status: Status::of(e.period, now),
             archived: m.after_period == frontmatter::AfterPeriod::Archive
                 && e.period
-                    .is_some_and(|(_, end)| end.is_some_and(|x| x <= site.gate.now)),
+                    .is_some_and(|p| crate::site::Stage::of(p, now) == crate::site::Stage::Ended),
             contact: m
                 .contact
                 .as_deref()
@@ -314,7 +293,7 @@ impl<'a> ItemView<'a> {
                 .as_ref()
                 .filter(|_| with_content)
                 .map(|t| TableView::page(e, t)),
-            course,
+            course: course_link(site, e.course.as_deref()),
             order: m.order,
             duration: m.duration,
             required: m.required,
@@ -329,16 +308,49 @@ impl<'a> ItemView<'a> {
             } else {
                 Vec::new()
             },
-            share_image: item
-                .cover
-                .as_ref()
-                .filter(|_| with_content)
-                .map(|c| absolute(site, &c.url))
-                .or_else(|| site_share_image(site)),
+            share_image: share_image(site, item, with_content),
             qr: (with_content && has_qr(item)).then(|| site.url(&format!("{}qr.svg", item.path))),
             has_code: with_content && item.html.contains("<pre class=\"code\""),
         }
     }
+}
+
+/// The item's 党组织 and its page.
+fn branch_link(site: &Site, id: Option<&str>) -> Option<Link> {
+    site.branch(id?).map(|b| Link {
+        title: b.name.clone(),
+        url: site.url(&format!("branches/{}/", b.id)),
+    })
+}
+
+/// A lesson's course and its page.
+fn course_link(site: &Site, course: Option<&str>) -> Option<Link> {
+    let c = course?;
+    let title = site
+        .course(c)
+        .map_or(c.to_string(), |x| x.section.title.clone());
+    Some(Link {
+        title,
+        url: site.url(&format!("lessons/{c}/")),
+    })
+}
+
+fn tag_links(site: &Site, tags: &[String]) -> Vec<Link> {
+    tags.iter()
+        .map(|t| Link {
+            title: t.trim().to_string(),
+            url: site.url(&format!("tags/{}/", site.tag_slug(t))),
+        })
+        .collect()
+}
+
+/// The picture shared with the page: its cover, else the site's.
+fn share_image(site: &Site, item: &Item, with_content: bool) -> Option<String> {
+    item.cover
+        .as_ref()
+        .filter(|_| with_content)
+        .map(|c| absolute(site, &c.url))
+        .or_else(|| site_share_image(site))
 }
 
 /// An item as listings see it: what a list entry shows, computed once per

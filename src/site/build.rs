@@ -42,48 +42,14 @@ impl Site {
         md: &Markdown,
         cache: &mut ModelCache,
     ) -> Result<Site, Vec<Diagnostic>> {
-        let mut h = rustc_hash::FxHasher::default();
-        (&config, gate.now).hash(&mut h);
-        let setting = h.finish();
-        let paths: Vec<String> = content
-            .entries
-            .iter()
-            .map(|e| gate::url_path(e.kind, e.course.as_deref(), &e.slug))
-            .collect();
-        let decisions: Vec<Decision> = content.entries.iter().map(|e| gate.decide(e)).collect();
-        let routes: Routes = content
-            .entries
-            .iter()
-            .zip(&paths)
-            .zip(&decisions)
-            .map(|((e, p), d)| {
-                let route = (*d == Decision::Published).then(|| Route {
-                    url: p.clone(),
-                    withdrawn: is_withdrawn(e, &config, gate.now),
-                });
-                (e.path.clone(), route)
-            })
-            .collect();
-        let bundles: BTreeMap<PathBuf, PathBuf> = content
-            .entries
-            .iter()
-            .filter_map(|e| e.bundle.as_ref().map(|b| (b.dir.clone(), e.path.clone())))
-            .collect();
-        let courses: BTreeSet<String> = content
-            .entries
-            .iter()
-            .zip(&decisions)
-            .filter(|(e, d)| **d == Decision::Published && e.kind == Kind::Lesson)
-            .filter_map(|(e, _)| e.course.clone())
-            .collect();
-        let data_files = super::tables::data_files(&content.entries);
+        let plan = Plan::of(&content, &config, &gate);
         let world = World {
             files: &content.files,
             markdown: &content.markdown,
-            bundles: &bundles,
-            routes: &routes,
-            courses: &courses,
-            data_files: &data_files,
+            bundles: &plan.bundles,
+            routes: &plan.routes,
+            courses: &plan.courses,
+            data_files: &plan.data_files,
             base_path: &config.base_path,
         };
         let cx = ItemContext {
@@ -91,110 +57,24 @@ impl Site {
             config: &config,
             md,
             now: gate.now,
-            inputs: inputs(&content, &routes),
+            inputs: inputs(&content, &plan.routes),
         };
-        if let Some(site) = cache.patch(&cx, &content, gate, setting) {
+        if let Some(site) = cache.patch(&cx, &content, gate, plan.setting) {
             return Ok(site);
         }
         cache.last = None;
         let mut diags = Vec::new();
-        check_paths(&content.entries, &paths, &mut diags);
+        check_paths(&content.entries, &plan.paths, &mut diags);
         check_branches(&content.entries, &config, &mut diags);
         let mut stats = GateStats::default();
-        decisions.iter().for_each(|d| stats.count(*d));
-        let guarded = |e: &Entry, d: Decision| {
-            e.meta.scope == Scope::Public
-                && (gate.check
-                    || (gate.scope == Scope::Public
-                        && matches!(d, Decision::Published | Decision::Embargoed)))
-        };
-        let pii_allowed = if gate.scope == Scope::Public {
-            content
-                .entries
-                .iter()
-                .zip(&decisions)
-                .filter(|(_, d)| **d == Decision::Published)
-                .filter_map(|(e, _)| {
-                    e.meta
-                        .allow_personal_info
-                        .clone()
-                        .map(|r| (e.path.clone(), r))
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        // Embargoed entries are made too, for their errors only: a broken
-        // link must not wait for the scheduled build that publishes it.
-        let made: Vec<(Arc<Entry>, String, Decision)> = content
-            .entries
-            .iter()
-            .zip(&paths)
-            .zip(&decisions)
-            .filter(|(_, d)| matches!(d, Decision::Published | Decision::Embargoed))
-            .map(|((e, p), d)| (Arc::clone(e), p.clone(), *d))
-            .collect();
-        let shared: &ModelCache = cache;
-        let results: Vec<(PathBuf, u64, Option<Reads>, Made, Decision)> = made
-            .into_par_iter()
-            .map(|(entry, path, decision)| {
-                let guard = guarded(&entry, decision);
-                let key = item_key(&entry, &path, setting, guard);
-                let src = entry.path.clone();
-                if let Some(made) = shared.get(&src, key, &cx.inputs) {
-                    return (src, key, None, made, decision);
-                }
-                let (item, used, problems, reads) = make_item(&cx, entry, path, key, guard);
-                (
-                    src,
-                    key,
-                    Some(reads),
-                    (Arc::new(item), used, problems),
-                    decision,
-                )
-            })
-            .collect();
-        let mut items = Vec::with_capacity(results.len());
-        let mut loose_assets = BTreeMap::new();
-        let mut added = false;
-        for (src, key, reads, made, _) in &results {
-            if let Some(reads) = reads {
-                let made = made.clone();
-                let (reads, key) = (*reads, *key);
-                added |= cache
-                    .items
-                    .insert(src.clone(), CachedItem { key, reads, made })
-                    .is_none();
-            }
-        }
-        // Forget items whose source is gone (only possible if the count or
-        // the set of sources changed).
-        if added || cache.items.len() != results.len() {
-            let live: rustc_hash::FxHashSet<&PathBuf> = results.iter().map(|r| &r.0).collect();
-            cache.items.retain(|p, _| live.contains(p));
-        }
-        for (_, _, _, (item, used, d), decision) in results {
-            diags.extend(d);
-            if decision != Decision::Published {
-                continue;
-            }
-            for a in used {
-                if let Asset::Loose(src) = &a {
-                    loose_assets.insert(asset_output_path(&item.path, &a), src.clone());
-                }
-            }
-            items.push(item);
-        }
-        items.sort_by(|a, b| {
-            b.entry
-                .date
-                .cmp(&a.entry.date)
-                .then_with(|| a.entry.path.cmp(&b.entry.path))
-        });
+        plan.decisions.iter().for_each(|d| stats.count(*d));
+        let results = make_items(&cx, cache, &content, &plan, &gate);
+        remember(cache, &results);
+        let (items, mut loose_assets) = published(results, &mut diags);
         let sections = make_sections(&world, &content.sections, &config, md, &mut diags);
         for (key, section) in &sections {
             if let SectionKey::Course(c) = key
-                && !courses.contains(c)
+                && !plan.courses.contains(c)
             {
                 continue; // a course with no published lesson is not published
             }
@@ -208,19 +88,14 @@ impl Site {
         let sections: BTreeMap<SectionKey, Section> =
             sections.into_iter().map(|(k, (s, _))| (k, s)).collect();
         let mut site = Site {
-            home: sections
-                .get(&SectionKey::Home)
-                .cloned()
-                .unwrap_or_else(|| Section::default_for(SectionKey::Home, &config)),
+            home: section_or_default(&sections, SectionKey::Home, &config),
             sections: [Kind::News, Kind::Notice, Kind::Lesson, Kind::Disclosure]
                 .into_iter()
                 .map(|k| {
-                    let key = SectionKey::Kind(k);
-                    let s = sections
-                        .get(&key)
-                        .cloned()
-                        .unwrap_or_else(|| Section::default_for(key, &config));
-                    (k, s)
+                    (
+                        k,
+                        section_or_default(&sections, SectionKey::Kind(k), &config),
+                    )
                 })
                 .collect(),
             by_kind: BTreeMap::new(),
@@ -233,7 +108,7 @@ impl Site {
             categories: Vec::new(),
             loose_assets,
             next_change: None,
-            pii_allowed,
+            pii_allowed: pii_allowed(&content, &plan.decisions, &gate),
             warnings: Vec::new(),
             pulled: crate::pull::Pulled::default(),
             config: config.clone(),
@@ -246,7 +121,7 @@ impl Site {
         let embargoes = content
             .entries
             .iter()
-            .zip(&decisions)
+            .zip(&plan.decisions)
             .filter(|(_, d)| **d == Decision::Embargoed)
             .filter_map(|(e, _)| e.date);
         site.next_change = gate::next_change(gate.now, next_changes(&site, embargoes));
@@ -260,11 +135,195 @@ impl Site {
             courses: content.courses.clone(),
             loose_files: content.loose_files.clone(),
             inputs: cx.inputs,
-            routes,
-            setting,
+            routes: plan.routes,
+            setting: plan.setting,
         });
         Ok(site)
     }
+}
+
+/// What the gate decided for every entry, and what links resolve against:
+/// URL paths, routes of published items, bundles, published courses and
+/// data files.
+struct Plan {
+    /// A hash of the settings and the clock every item depends on.
+    setting: u64,
+    paths: Vec<String>,
+    decisions: Vec<Decision>,
+    routes: Routes,
+    bundles: BTreeMap<PathBuf, PathBuf>,
+    courses: BTreeSet<String>,
+    data_files: rustc_hash::FxHashSet<PathBuf>,
+}
+
+impl Plan {
+    fn of(content: &Content, config: &Config, gate: &Gate) -> Plan {
+        let mut h = rustc_hash::FxHasher::default();
+        (config, gate.now).hash(&mut h);
+        let setting = h.finish();
+        let entries = &content.entries;
+        let paths: Vec<String> = entries
+            .iter()
+            .map(|e| gate::url_path(e.kind, e.course.as_deref(), &e.slug))
+            .collect();
+        let decisions: Vec<Decision> = entries.iter().map(|e| gate.decide(e)).collect();
+        let routes: Routes = entries
+            .iter()
+            .zip(&paths)
+            .zip(&decisions)
+            .map(|((e, p), d)| {
+                let route = (*d == Decision::Published).then(|| Route {
+                    url: p.clone(),
+                    withdrawn: is_withdrawn(e, config, gate.now),
+                });
+                (e.path.clone(), route)
+            })
+            .collect();
+        let bundles = entries
+            .iter()
+            .filter_map(|e| e.bundle.as_ref().map(|b| (b.dir.clone(), e.path.clone())))
+            .collect();
+        let courses = entries
+            .iter()
+            .zip(&decisions)
+            .filter(|(e, d)| **d == Decision::Published && e.kind == Kind::Lesson)
+            .filter_map(|(e, _)| e.course.clone())
+            .collect();
+        Plan {
+            setting,
+            data_files: super::tables::data_files(entries),
+            paths,
+            decisions,
+            routes,
+            bundles,
+            courses,
+        }
+    }
+}
+
+/// An entry made (or taken from the cache): source, cache key, what it
+/// read (when made now), the item with its assets and problems, and the
+/// gate's decision.
+type Outcome = (PathBuf, u64, Option<Reads>, Made, Decision);
+
+/// Makes the items of published entries in parallel, and of embargoed
+/// ones for their errors only (a broken link must not wait for the
+/// scheduled build that publishes it); unchanged ones come from the cache.
+fn make_items(
+    cx: &ItemContext<'_>,
+    cache: &ModelCache,
+    content: &Content,
+    plan: &Plan,
+    gate: &Gate,
+) -> Vec<Outcome> {
+    let guarded = |e: &Entry, d: Decision| {
+        e.meta.scope == Scope::Public
+            && (gate.check
+                || (gate.scope == Scope::Public
+                    && matches!(d, Decision::Published | Decision::Embargoed)))
+    };
+    let made: Vec<(Arc<Entry>, String, Decision)> = content
+        .entries
+        .iter()
+        .zip(&plan.paths)
+        .zip(&plan.decisions)
+        .filter(|(_, d)| matches!(d, Decision::Published | Decision::Embargoed))
+        .map(|((e, p), d)| (Arc::clone(e), p.clone(), *d))
+        .collect();
+    made.into_par_iter()
+        .map(|(entry, path, decision)| {
+            let guard = guarded(&entry, decision);
+            let key = item_key(&entry, &path, plan.setting, guard);
+            let src = entry.path.clone();
+            if let Some(made) = cache.get(&src, key, &cx.inputs) {
+                return (src, key, None, made, decision);
+            }
+            let (item, used, problems, reads) = make_item(cx, entry, path, key, guard);
+            let made = (Arc::new(item), used, problems);
+            (src, key, Some(reads), made, decision)
+        })
+        .collect()
+}
+
+/// Keeps the items made now for the next build and forgets items whose
+/// source is gone.
+fn remember(cache: &mut ModelCache, results: &[Outcome]) {
+    let mut added = false;
+    for (src, key, reads, made, _) in results {
+        if let Some(reads) = reads {
+            let made = made.clone();
+            let (reads, key) = (*reads, *key);
+            added |= cache
+                .items
+                .insert(src.clone(), CachedItem { key, reads, made })
+                .is_none();
+        }
+    }
+    // Only possible if the count or the set of sources changed.
+    if added || cache.items.len() != results.len() {
+        let live: rustc_hash::FxHashSet<&PathBuf> = results.iter().map(|r| &r.0).collect();
+        cache.items.retain(|p, _| live.contains(p));
+    }
+}
+
+/// The published items, newest first, and the loose files they use;
+/// every item's problems go to `diags`.
+fn published(
+    results: Vec<Outcome>,
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<Arc<super::Item>>, BTreeMap<String, PathBuf>) {
+    let mut items = Vec::with_capacity(results.len());
+    let mut loose_assets = BTreeMap::new();
+    for (_, _, _, (item, used, d), decision) in results {
+        diags.extend(d);
+        if decision != Decision::Published {
+            continue;
+        }
+        for a in used {
+            if let Asset::Loose(src) = &a {
+                loose_assets.insert(asset_output_path(&item.path, &a), src.clone());
+            }
+        }
+        items.push(item);
+    }
+    items.sort_by(|a, b| {
+        b.entry
+            .date
+            .cmp(&a.entry.date)
+            .then_with(|| a.entry.path.cmp(&b.entry.path))
+    });
+    (items, loose_assets)
+}
+
+/// The published items allowed to show personal data, with their reason
+/// (logged by public builds).
+fn pii_allowed(content: &Content, decisions: &[Decision], gate: &Gate) -> Vec<(PathBuf, String)> {
+    if gate.scope != Scope::Public {
+        return Vec::new();
+    }
+    content
+        .entries
+        .iter()
+        .zip(decisions)
+        .filter(|(_, d)| **d == Decision::Published)
+        .filter_map(|(e, _)| {
+            e.meta
+                .allow_personal_info
+                .clone()
+                .map(|r| (e.path.clone(), r))
+        })
+        .collect()
+}
+
+fn section_or_default(
+    sections: &BTreeMap<SectionKey, Section>,
+    key: SectionKey,
+    config: &Config,
+) -> Section {
+    sections
+        .get(&key)
+        .cloned()
+        .unwrap_or_else(|| Section::default_for(key, config))
 }
 
 /// Every instant at which the output would change by the clock alone.

@@ -97,86 +97,89 @@ pub struct FeedFormat {
 
 /// Every feed of the site, in a stable order.
 pub fn specs(site: &Site) -> Vec<FeedSpec> {
-    let limit = site.config.feeds.limit;
-    let feedable = |list: &[usize]| -> Vec<ItemRef> {
+    let make = SpecMaker {
+        site,
+        fallback: (site.items.iter().filter_map(|i| i.entry.date).max()).unwrap_or_default(),
+    };
+    let title = |t: &str| format!("{t} - {}", site.config.title);
+    let all: Vec<usize> = (0..site.items.len()).collect();
+    let (config, no_course) = (&site.config, None);
+    let mut out = vec![make.spec(
+        String::new(),
+        config.title.clone(),
+        &config.description,
+        &all,
+        no_course,
+    )];
+    for (kind, section) in &site.sections {
+        let list = site.by_kind.get(kind).map_or(&[][..], Vec::as_slice);
+        let t = title(&section.title);
+        out.push(make.spec(
+            section.path.clone(),
+            t,
+            &section.description,
+            list,
+            no_course,
+        ));
+    }
+    for (key, list) in &site.categories {
+        let t = title(&format!("党务公开·{}", category_label(key)));
+        out.push(make.spec(format!("disclosure/{key}/"), t, "", list, no_course));
+    }
+    for b in &site.branches {
+        let path = format!("branches/{}/", b.id);
+        out.push(make.spec(path, title(&b.name), "", &b.all, no_course));
+    }
+    for t in &site.tags {
+        let name = title(&format!("标签：{}", t.name));
+        out.push(make.spec(format!("tags/{}/", t.slug), name, "", &t.items, no_course));
+    }
+    for c in &site.courses {
+        let s = &c.section;
+        let t = title(&s.title);
+        out.push(make.spec(s.path.clone(), t, &s.description, &c.lessons, Some(&c.id)));
+    }
+    out
+}
+
+/// Makes feed specs of one site.
+struct SpecMaker<'a> {
+    site: &'a Site,
+    /// The date of a feed with no items: the newest item's.
+    fallback: Instant,
+}
+
+impl SpecMaker<'_> {
+    fn spec(
+        &self,
+        path: String,
+        title: String,
+        description: &str,
+        list: &[usize],
+        course: Option<&str>,
+    ) -> FeedSpec {
+        FeedSpec {
+            path,
+            title,
+            description: description.to_string(),
+            items: self.feedable(list),
+            course: course.map(str::to_string),
+            fallback: self.fallback,
+        }
+    }
+
+    /// The newest `feeds.limit` items of a listing, pages left out.
+    fn feedable(&self, list: &[usize]) -> Vec<ItemRef> {
+        let site = self.site;
         let mut v: Vec<usize> = list
             .iter()
             .copied()
             .filter(|&i| site.items[i].entry.kind != Kind::Page)
             .collect();
         v.sort_unstable(); // `items` is newest first
-        v.truncate(limit);
+        v.truncate(site.config.feeds.limit);
         v.into_iter().map(|i| ItemRef::new(site, i)).collect()
-    };
-    let fallback = site
-        .items
-        .iter()
-        .filter_map(|i| i.entry.date)
-        .max()
-        .unwrap_or_default();
-    let all: Vec<usize> = (0..site.items.len()).collect();
-    let title = |t: &str| format!("{t} - {}", site.config.title);
-    let spec =
-        |path: String, title: String, description: &str, list: &[usize], course: Option<&str>| {
-            FeedSpec {
-                path,
-                title,
-                description: description.to_string(),
-                items: feedable(list),
-                course: course.map(str::to_string),
-                fallback,
-            }
-        };
-    let mut out = vec![spec(
-        String::new(),
-        site.config.title.clone(),
-        &site.config.description,
-        &all,
-        None,
-    )];
-    for (kind, section) in &site.sections {
-        let list = site.by_kind.get(kind).map_or(&[][..], Vec::as_slice);
-        out.push(spec(
-            section.path.clone(),
-            title(&section.title),
-            &section.description,
-            list,
-            None,
-        ));
     }
-    for (key, list) in &site.categories {
-        let t = title(&format!("党务公开·{}", category_label(key)));
-        out.push(spec(format!("disclosure/{key}/"), t, "", list, None));
-    }
-    for b in &site.branches {
-        out.push(spec(
-            format!("branches/{}/", b.id),
-            title(&b.name),
-            "",
-            &b.all,
-            None,
-        ));
-    }
-    for t in &site.tags {
-        out.push(spec(
-            format!("tags/{}/", t.slug),
-            title(&format!("标签：{}", t.name)),
-            "",
-            &t.items,
-            None,
-        ));
-    }
-    for c in &site.courses {
-        let s = &c.section;
-        out.push(spec(
-            s.path.clone(),
-            title(&s.title),
-            &s.description,
-            &c.lessons,
-            Some(&c.id),
-        ));
-    }
-    out
 }
 
 /// Whether a course feed also gets a podcast (some lesson has audio).
@@ -300,68 +303,21 @@ fn entry(site: &Site, item: &Item) -> Result<FeedEntry, Vec<Diagnostic>> {
         ]
     })?;
     let mut diags = Vec::new();
-    let mut enclosure = |f: &FileRef, field: &str| -> Option<Enclosure> {
-        let url = match base.join(&f.url) {
-            Ok(u) => u.to_string(),
-            Err(err) => {
-                diags.push(e.error(field, format!("地址 “{}” 无效（{err}）", f.url)));
-                return None;
-            }
-        };
-        let mime = mime_guess::from_path(&f.name)
-            .first()
-            .map(|m| m.essence_str().to_string());
-        if mime.is_none() && !f.external {
-            diags.push(
-                e.error(field, format!("无法确定文件 “{}” 的类型", f.name))
-                    .hint("使用常见的文件扩展名，如 .pdf .docx .xlsx .jpg .png .zip .mp3 .mp4"),
-            );
-        }
-        Some(Enclosure {
-            url,
-            length: f.size,
-            mime: mime.unwrap_or_else(|| "application/octet-stream".into()),
-            title: f.title.clone(),
-        })
-    };
     let enclosures: Vec<Enclosure> = item
         .attachments
         .iter()
-        .filter_map(|a| enclosure(a, "attachments"))
+        .filter_map(|a| enclosure(item, &base, a, "attachments", &mut diags))
         .collect();
-    let audio = item.audio.as_ref().and_then(|a| enclosure(a, "audio"));
-    let body = if site.config.feeds.full_content {
-        absolutize(&item.html, &base).map_err(|bad| {
-            vec![
-                Diagnostic::error(
-                    &e.path,
-                    format!("正文中的链接 “{bad}” 不是有效的网址，无法写入订阅"),
-                )
-                .field("正文链接")
-                .hint("检查链接地址是否完整、是否含有空格"),
-            ]
-        })?
-    } else {
-        format!("<p>{}</p>", html_escape(&item.summary))
-    };
+    let audio = (item.audio.as_ref()).and_then(|a| enclosure(item, &base, a, "audio", &mut diags));
+    let body = body_html(site, item, &base)?;
     if !diags.is_empty() {
         return Err(diags);
     }
-    let body = match (&e.table, site.config.feeds.full_content) {
-        (Some(t), true) => format!("{body}{}", super::table::TableView::new(e, t).feed_html()),
-        _ => body,
-    };
     let details = details(site, item, &enclosures);
     let published = e.date.unwrap_or_default();
+    let branch = e.meta.branch.as_deref().and_then(|id| site.branch(id));
     let mut categories: Vec<String> = e.meta.tags.iter().map(|t| t.trim().to_string()).collect();
-    if let Some(b) = e
-        .meta
-        .branch
-        .as_deref()
-        .and_then(|id| site.branches.iter().find(|b| b.id == id))
-    {
-        categories.push(b.name.clone());
-    }
+    categories.extend(branch.map(|b| b.name.clone()));
     Ok(FeedEntry {
         permalink,
         title: e.title.clone(),
@@ -371,13 +327,7 @@ fn entry(site: &Site, item: &Item) -> Result<FeedEntry, Vec<Diagnostic>> {
             .meta
             .author
             .clone()
-            .or_else(|| {
-                e.meta
-                    .branch
-                    .as_deref()
-                    .and_then(|id| site.branches.iter().find(|b| b.id == id))
-                    .map(|b| b.name.clone())
-            })
+            .or_else(|| branch.map(|b| b.name.clone()))
             .unwrap_or_else(|| site.config.title.clone()),
         categories,
         published,
@@ -386,6 +336,63 @@ fn entry(site: &Site, item: &Item) -> Result<FeedEntry, Vec<Diagnostic>> {
         audio,
         order: e.meta.order,
         duration: e.meta.duration,
+    })
+}
+
+/// A file as a feed enclosure: absolute URL, size and type (a file whose
+/// type cannot be told is an error, not a guess).
+fn enclosure(
+    item: &Item,
+    base: &Url,
+    f: &FileRef,
+    field: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Enclosure> {
+    let e = &item.entry;
+    let url = match base.join(&f.url) {
+        Ok(u) => u.to_string(),
+        Err(err) => {
+            diags.push(e.error(field, format!("地址 “{}” 无效（{err}）", f.url)));
+            return None;
+        }
+    };
+    let mime = mime_guess::from_path(&f.name)
+        .first()
+        .map(|m| m.essence_str().to_string());
+    if mime.is_none() && !f.external {
+        diags.push(
+            e.error(field, format!("无法确定文件 “{}” 的类型", f.name))
+                .hint("使用常见的文件扩展名，如 .pdf .docx .xlsx .jpg .png .zip .mp3 .mp4"),
+        );
+    }
+    Some(Enclosure {
+        url,
+        length: f.size,
+        mime: mime.unwrap_or_else(|| "application/octet-stream".into()),
+        title: f.title.clone(),
+    })
+}
+
+/// The entry's body: the whole text with absolute links (and its data
+/// table), or only the summary when `feeds.full_content` is off.
+fn body_html(site: &Site, item: &Item, base: &Url) -> Result<String, Vec<Diagnostic>> {
+    let e = &item.entry;
+    if !site.config.feeds.full_content {
+        return Ok(format!("<p>{}</p>", html_escape(&item.summary)));
+    }
+    let body = absolutize(&item.html, base).map_err(|bad| {
+        vec![
+            Diagnostic::error(
+                &e.path,
+                format!("正文中的链接 “{bad}” 不是有效的网址，无法写入订阅"),
+            )
+            .field("正文链接")
+            .hint("检查链接地址是否完整、是否含有空格"),
+        ]
+    })?;
+    Ok(match &e.table {
+        Some(t) => format!("{body}{}", super::table::TableView::new(e, t).feed_html()),
+        None => body,
     })
 }
 
