@@ -79,6 +79,9 @@ pub struct BuildReport {
     pub warnings: Vec<Diagnostic>,
     /// What the build says about pulled entries (`sources:`).
     pub pulled: crate::pull::BuildNotes,
+    /// Image files made now (encoded or stripped) and taken from the cache.
+    pub images_made: usize,
+    pub images_reused: usize,
     pub timings: Vec<(&'static str, Duration)>,
     pub total: Duration,
 }
@@ -190,10 +193,31 @@ pub fn render_site(
 ) -> Result<Prepared, BuildError> {
     let mut p = prepare(opts, progress).map_err(BuildError::Content)?;
     let clock = Clock::now();
-    let report = render::render(&p.site, &p.theme, progress, sink)?;
+    let mode = if opts.check {
+        crate::images::plan::Mode::Plan
+    } else {
+        crate::images::plan::Mode::Build
+    };
+    let images = process_images(&p.site, &p.theme, mode, progress)?;
+    p.timings.push(("处理图片", clock.elapsed()));
+    let clock = Clock::now();
+    let report = render::render(&p.site, &p.theme, &images, progress, sink)?;
     p.timings.push(("渲染并写入临时文件夹", clock.elapsed()));
     p.timings.push(("  其中订阅源", report.feeds_time));
     Ok(p)
+}
+
+/// The image stage: every published image made (or found in the cache).
+pub fn process_images(
+    site: &Site,
+    theme: &Theme,
+    mode: crate::images::plan::Mode,
+    progress: &dyn Progress,
+) -> Result<crate::images::Outputs, BuildError> {
+    progress.start("处理图片", 0);
+    let result = crate::images::run(site, theme, mode);
+    progress.finish();
+    result.map_err(|d| BuildError::Content(finish(d)))
 }
 
 fn finish(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
@@ -215,8 +239,11 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport
         mut timings,
     } = prepare(opts, progress).map_err(BuildError::Content)?;
     let clock = Clock::now();
+    let images = process_images(&site, &theme, crate::images::plan::Mode::Build, progress)?;
+    timings.push(("处理图片", clock.elapsed()));
+    let clock = Clock::now();
     let staging = Staging::new(&out, &opts.root)?;
-    let report = render::render(&site, &theme, progress, &staging)?;
+    let report = render::render(&site, &theme, &images, progress, &staging)?;
     timings.push(("渲染并写入临时文件夹", clock.elapsed()));
     timings.push(("  其中订阅源", report.feeds_time));
     timings.push(("  同时建立搜索索引", report.search_time));
@@ -224,6 +251,7 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport
     let (written, _) = staging.counts();
     staging.commit()?;
     timings.push(("替换输出文件夹", clock.elapsed()));
+    crate::images::plan::prune(&opts.root, &images);
     Ok(BuildReport {
         stats: site.stats,
         files: report.files.len(),
@@ -234,6 +262,8 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport
         pii_allowed: site.pii_allowed.clone(),
         warnings: site.warnings.clone(),
         pulled: site.pulled.notes(),
+        images_made: images.made,
+        images_reused: images.reused,
         timings,
         total: start.elapsed(),
     })

@@ -15,6 +15,7 @@ pub mod content;
 pub mod deploy;
 pub mod diagnostic;
 mod html;
+pub mod images;
 pub mod markdown;
 pub mod output;
 pub mod pull;

@@ -154,6 +154,14 @@ fn build(args: &dangjian::cli::BuildArgs) -> ExitCode {
                     r.now.format("%Y-%m-%d %H:%M")
                 );
             }
+            if r.images_made + r.images_reused > 0 {
+                outln!(
+                    "图片：新处理 {} 个文件，从缓存取用 {} 个（{}）",
+                    r.images_made,
+                    r.images_reused,
+                    dangjian::images::cache::CACHE_DIR
+                );
+            }
             print_diagnostics(&r.warnings);
             for (path, reason) in &r.pii_allowed {
                 outln!("个人信息放行：{}（理由：{reason}）", path.display());

@@ -108,12 +108,9 @@ pub(super) fn index_files(
             return None;
         }
         let (size, modified) = (meta.len(), meta.modified().ok());
-        let image = match old {
-            Some(o) if o.size == size && o.modified == modified => o.image,
-            _ if is_image(rel) => imagesize::size(root.join(rel))
-                .ok()
-                .map(|d| (d.width, d.height)),
-            _ => None,
+        let (image, raster) = match old {
+            Some(o) if o.size == size && o.modified == modified => (o.image, o.raster),
+            _ => crate::images::probe::look(&root.join(rel), rel, is_image(rel)),
         };
         let active = match old {
             Some(o) if o.size == size && o.modified == modified => o.active,
@@ -123,6 +120,7 @@ pub(super) fn index_files(
             size,
             modified,
             image,
+            raster,
             active,
         })
     };

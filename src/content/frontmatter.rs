@@ -183,6 +183,9 @@ pub struct FrontMatter {
     pub aliases: Vec<String>,
     /// Why this public item may show personal data (logged in the build summary).
     pub allow_personal_info: Option<String>,
+    /// Publish this item's original image files too, with their metadata
+    /// (GPS, camera, time) removed without re-encoding.
+    pub keep_original: bool,
     // notice
     pub expires: Option<String>,
     pub pinned: bool,
@@ -254,6 +257,7 @@ const COMMON_FIELDS: &[&str] = &[
     "cover_alt",
     "aliases",
     "allow_personal_info",
+    "keep_original",
 ];
 const NOTICE_FIELDS: &[&str] = &["expires", "pinned", "level", "attachments"];
 const DISCLOSURE_FIELDS: &[&str] = &[

@@ -181,8 +181,12 @@ pub struct SectionSource {
 pub struct FileInfo {
     pub size: u64,
     pub modified: Option<std::time::SystemTime>,
-    /// Pixel size, for raster and vector images whose header could be read.
+    /// Pixel size as shown (EXIF orientation applied), for raster and
+    /// vector images whose header could be read.
     pub image: Option<(usize, usize)>,
+    /// What the header of a raster image says (format, stored size,
+    /// orientation, problems), for files named as raster images.
+    pub raster: Option<crate::images::probe::Probe>,
     /// Whether a browser would run it as part of the site: a web page, a
     /// script, or an SVG with scripts or event handlers.
     pub active: bool,

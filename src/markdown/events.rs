@@ -20,6 +20,7 @@ struct OpenImage {
     src: Option<String>,
     title: String,
     size: Option<(usize, usize)>,
+    srcset: Option<String>,
     alt: String,
 }
 
@@ -37,10 +38,17 @@ impl OpenImage {
         if !self.title.is_empty() {
             s.push_str(&format!(" title=\"{}\"", html_escape(&self.title)));
         }
+        if let Some(srcset) = &self.srcset {
+            s.push_str(&format!(
+                " srcset=\"{}\" sizes=\"{}\"",
+                html_escape(srcset),
+                crate::images::SIZES
+            ));
+        }
         if let Some((w, h)) = self.size {
             s.push_str(&format!(" width=\"{w}\" height=\"{h}\""));
         }
-        s.push_str(" loading=\"lazy\">");
+        s.push_str(" loading=\"lazy\" decoding=\"async\">");
         s
     }
 }
@@ -229,10 +237,14 @@ impl<'r, 'a> BodyRenderer<'r, 'a> {
             }) => {
                 let size = self.links.image_size(&dest_url);
                 let src = self.resolve(&dest_url, true, offset);
+                let srcset = src
+                    .as_ref()
+                    .and_then(|_| self.links.image_srcset(&dest_url));
                 self.image = Some(OpenImage {
                     src: src.map(|s| s.to_string()),
                     title: title.to_string(),
                     size,
+                    srcset,
                     alt: String::new(),
                 });
             }

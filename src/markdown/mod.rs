@@ -45,6 +45,12 @@ pub trait LinkResolver {
     fn image_size(&self, _dest: &str) -> Option<(usize, usize)> {
         None
     }
+
+    /// The `srcset` of the image at `dest`, when the build publishes it
+    /// in several widths.
+    fn image_srcset(&self, _dest: &str) -> Option<String> {
+        None
+    }
 }
 
 /// A broken link found while rendering, with its line in the source file.
@@ -136,7 +142,10 @@ impl Markdown {
                 .add_tags(["input", "figure", "figcaption", "mark", "section"])
                 .add_tag_attributes("input", ["type", "checked", "disabled"])
                 .add_tag_attributes("pre", ["data-lang"])
-                .add_tag_attributes("img", ["loading", "width", "height"]);
+                .add_tag_attributes(
+                    "img",
+                    ["loading", "width", "height", "srcset", "sizes", "decoding"],
+                );
             b
         })
     }

@@ -37,6 +37,9 @@ pub enum Data {
     Static(&'static [u8]),
     /// Copy of a file, relative to the site root.
     Copy(PathBuf),
+    /// Copy of a processed image in the cache folder (an absolute path,
+    /// or relative to the working folder): never held in memory.
+    Cached(PathBuf),
 }
 
 /// What an output file is, for the sitemap.
@@ -89,7 +92,7 @@ impl OutputFile {
             role: self.role.clone(),
             source: self.source.clone(),
             copy_of: match &self.data {
-                Data::Copy(p) => Some(p.clone()),
+                Data::Copy(p) | Data::Cached(p) => Some(p.clone()),
                 _ => None,
             },
         }))

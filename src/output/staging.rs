@@ -233,6 +233,26 @@ fn same_files(root: &Path, rel: &Path, other: &Path) -> bool {
     matches!((read_inside(), std::fs::read(other)), (Ok(x), Ok(y)) if x == y)
 }
 
+/// Whether the cache file at `path` has the bytes of `other`: at once
+/// when `other` is that very file (linked by an earlier build).
+fn same_cached(path: &Path, other: &Path) -> bool {
+    match (std::fs::metadata(path), std::fs::symlink_metadata(other)) {
+        #[cfg(unix)]
+        (Ok(a), Ok(b))
+            if std::os::unix::fs::MetadataExt::ino(&a)
+                == std::os::unix::fs::MetadataExt::ino(&b)
+                && std::os::unix::fs::MetadataExt::dev(&a)
+                    == std::os::unix::fs::MetadataExt::dev(&b) =>
+        {
+            true
+        }
+        (Ok(a), Ok(b)) if b.is_file() && a.len() == b.len() => {
+            matches!((std::fs::read(path), std::fs::read(other)), (Ok(x), Ok(y)) if x == y)
+        }
+        _ => false,
+    }
+}
+
 impl Staging {
     /// Prepares to replace `out`; copied files are read relative to `root`.
     pub fn new(out: &Path, root: &Path) -> Result<Staging, WriteError> {
@@ -349,6 +369,7 @@ impl Sink for Staging {
                 Data::Bytes(b) => holds(&old, b),
                 Data::Static(b) => holds(&old, b),
                 Data::Copy(rel) => same_files(&self.root, rel, &old),
+                Data::Cached(path) => same_cached(path, &old),
             };
             if same && std::fs::hard_link(&old, &dest).is_ok() {
                 self.linked.fetch_add(1, Relaxed);
@@ -368,6 +389,13 @@ impl Sink for Staging {
                 };
                 ctx(copy(), "复制", &src)
             }
+            // A cache file is never changed in place (each is written once
+            // under a name derived from its bytes), so the output may share
+            // it; a copy where the cache is on another disk.
+            Data::Cached(path) => match std::fs::hard_link(path, &dest) {
+                Ok(()) => Ok(()),
+                Err(_) => ctx(std::fs::copy(path, &dest).map(|_| ()), "复制", path),
+            },
         }
     }
 }

@@ -22,6 +22,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
+use crate::images::Outputs as Images;
 use crate::output::{Data, FileMeta, OutputFile, Role, Sink, WriteError};
 use crate::site::Site;
 use crate::theme::{StaticFile, Theme};
@@ -71,10 +72,11 @@ pub struct RenderReport {
 pub fn render(
     site: &Site,
     theme: &Theme,
+    images: &Images,
     progress: &dyn Progress,
     sink: &dyn Sink,
 ) -> Result<RenderReport, RenderError> {
-    render_memo(site, theme, progress, sink, None)
+    render_memo(site, theme, images, progress, sink, None)
 }
 
 /// [`render`], skipping the pages and feeds that `memo` shows unchanged
@@ -83,12 +85,13 @@ pub fn render(
 pub fn render_memo(
     site: &Site,
     theme: &Theme,
+    images: &Images,
     progress: &dyn Progress,
     sink: &dyn Sink,
     mut memo: Option<&mut Memo>,
 ) -> Result<RenderReport, RenderError> {
     let run = MemoRun::new(memo.as_deref_mut());
-    let result = render_with(site, theme, progress, sink, &run);
+    let result = render_with(site, theme, images, progress, sink, &run);
     run.finish(memo, result.is_ok());
     result
 }
@@ -96,6 +99,7 @@ pub fn render_memo(
 fn render_with(
     site: &Site,
     theme: &Theme,
+    images: &Images,
     progress: &dyn Progress,
     sink: &dyn Sink,
     run: &MemoRun,
@@ -142,7 +146,7 @@ fn render_with(
     let feed_files = render_feeds(site, &specs, global, run, &put_all, &mut diags);
     collect(feed_files, &mut metas, &mut diags)?;
     let feeds_time = clock.elapsed();
-    let mut rest = assets(site, theme);
+    let mut rest = assets(site, theme, images);
     rest.push(build_info(site));
     rest.push(OutputFile::other(
         "highlight.css".into(),
@@ -292,10 +296,13 @@ fn build_info(site: &Site) -> OutputFile {
     OutputFile::other("build.json".into(), Data::Bytes(text.into_bytes()), None)
 }
 
-fn assets(site: &Site, theme: &Theme) -> Vec<OutputFile> {
+/// Static files, bundle files and files used by items, copied; images
+/// in their processed form (from the image stage), never as they are.
+fn assets(site: &Site, theme: &Theme, images: &Images) -> Vec<OutputFile> {
     let mut out: Vec<OutputFile> = theme
         .statics
         .iter()
+        .filter(|(path, _)| !images.replaced.contains(path.as_str()))
         .map(|(path, src)| match src {
             StaticFile::Builtin(b) => OutputFile::other(
                 path.clone(),
@@ -312,17 +319,30 @@ fn assets(site: &Site, theme: &Theme) -> Vec<OutputFile> {
             for rel in &b.assets {
                 let src = b.dir.join(rel);
                 let path = format!("{}{}", item.path, crate::site::links::slash_path(rel));
+                if images.replaced.contains(&path) {
+                    continue;
+                }
                 out.push(OutputFile::other(path, Data::Copy(src.clone()), Some(src)));
             }
         }
     }
     for (path, src) in &site.loose_assets {
+        if images.replaced.contains(path) {
+            continue;
+        }
         out.push(OutputFile::other(
             path.clone(),
             Data::Copy(src.clone()),
             Some(src.clone()),
         ));
     }
+    out.extend(images.files.iter().map(|f| {
+        OutputFile::other(
+            f.path.clone(),
+            Data::Cached(f.data.clone()),
+            Some(f.source.clone()),
+        )
+    }));
     out
 }
 

@@ -147,7 +147,8 @@ fn work(shared: &Shared) {
                 let stored = match f.data {
                     crate::output::Data::Bytes(b) => Stored::Bytes(b.into()),
                     crate::output::Data::Static(b) => Stored::Static(b),
-                    crate::output::Data::Copy(_) => continue,
+                    // The index is made of bytes only; it copies no file.
+                    crate::output::Data::Copy(_) | crate::output::Data::Cached(_) => continue,
                 };
                 files.insert(f.path, stored);
             }

@@ -26,6 +26,8 @@ pub enum Stored {
     /// A copy of a site file (the site root and the file relative to it),
     /// read when requested, with the size and time it had when built.
     Copy(Arc<Path>, PathBuf, (u64, Option<SystemTime>)),
+    /// A processed image in the cache folder (its name changes with its bytes).
+    Cached(Arc<Path>),
 }
 
 impl Stored {
@@ -44,6 +46,7 @@ impl Stored {
                 )?;
                 std::borrow::Cow::Owned(bytes)
             }
+            Stored::Cached(path) => std::borrow::Cow::Owned(std::fs::read(path)?),
         })
     }
 
@@ -52,6 +55,7 @@ impl Stored {
             (Stored::Bytes(a), Stored::Bytes(b)) => a == b,
             (Stored::Static(a), Stored::Static(b)) => a == b,
             (Stored::Copy(ra, a, sa), Stored::Copy(rb, b, sb)) => ra == rb && a == b && sa == sb,
+            (Stored::Cached(a), Stored::Cached(b)) => a == b,
             _ => false,
         }
     }
@@ -166,10 +170,23 @@ impl Engine {
         }
         let mut timings = prepared.timings.clone();
         let lap = Clock::now();
+        let images = build::process_images(
+            &prepared.site,
+            &prepared.theme,
+            crate::images::plan::Mode::Build,
+            &Quiet,
+        )
+        .map_err(|e| match e {
+            build::BuildError::Content(d) => d,
+            build::BuildError::Write(w) => vec![Diagnostic::error(w.path.clone(), w.to_string())],
+        })?;
+        timings.push(("处理图片", lap.elapsed()));
+        let lap = Clock::now();
         let sink = MemorySink::default();
         let report = render::render_memo(
             &prepared.site,
             &prepared.theme,
+            &images,
             &Quiet,
             &sink,
             Some(&mut self.memo),
@@ -199,6 +216,7 @@ impl Engine {
                         .unwrap_or((0, None));
                     Stored::Copy(Arc::clone(&root), rel, stamp)
                 }
+                Data::Cached(path) => Stored::Cached(path.into()),
             };
             if !files.get(&f.path).is_some_and(|old| old.same(&stored)) {
                 update.changed.push(f.path.clone());
@@ -264,6 +282,7 @@ pub fn full_build(opts: &BuildOptions) -> Result<BTreeMap<String, Vec<u8>>, Vec<
                 Data::Bytes(b) => b,
                 Data::Static(b) => b.to_vec(),
                 Data::Copy(rel) => std::fs::read(root.join(rel)).unwrap_or_default(),
+                Data::Cached(path) => std::fs::read(path).unwrap_or_default(),
             };
             (f.path, bytes)
         })

@@ -450,11 +450,26 @@ fn make_sections(
             section.sort = s.meta.sort.unwrap_or(section.sort);
             section.source = Some(s.path.clone());
             if let Some(cover) = &s.meta.cover {
-                match file_ref(world, source_dir(&s.path), None, &section.path, cover) {
-                    Ok((file, asset)) => {
+                match file_ref(
+                    world,
+                    source_dir(&s.path),
+                    None,
+                    &section.path,
+                    cover,
+                    false,
+                ) {
+                    Ok((file, asset, image)) => {
                         if let Some(asset @ Asset::Loose(src)) = &asset {
                             assets.push((asset_output_path(&section.path, asset), src.clone()));
                         }
+                        section
+                            .images
+                            .extend(image.map(|u| crate::images::ImageUse {
+                                user: s.path.clone(),
+                                field: "cover".into(),
+                                line: crate::content::frontmatter::field_line(&s.yaml, 2, "cover"),
+                                ..u
+                            }));
                         section.cover = Some(file);
                         section.cover_alt = s.meta.cover_alt.clone();
                     }

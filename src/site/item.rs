@@ -32,6 +32,10 @@ pub(super) struct Inputs {
     pub files: u64,
 }
 
+/// A file named in front matter: its reference, its asset if it is a file
+/// of the site, and the image it publishes if it is one.
+pub(super) type FileUse = (FileRef, Option<Asset>, Option<crate::images::ImageUse>);
+
 /// An item made, the files it uses outside its bundle, and its problems.
 pub(super) type Made = (Arc<Item>, Vec<Asset>, Vec<Diagnostic>);
 
@@ -85,7 +89,8 @@ pub(super) fn make_item(
     entry.period = period;
     diags.extend(problem);
     let dir = source_dir(&entry.path).to_path_buf();
-    let links = BodyLinks::new(cx.world, &dir, entry.bundle.as_ref(), &path);
+    let mut links = BodyLinks::new(cx.world, &dir, entry.bundle.as_ref(), &path);
+    links.keep_original = entry.meta.keep_original;
     let (rendered, errors) = cx.md.render(&entry.body, entry.body_line, &links);
     if guard {
         diags.extend(super::pii::guard(&entry, &rendered.html));
@@ -108,26 +113,30 @@ pub(super) fn make_item(
                 .hint(e.hint),
         );
     }
-    if let Some(b) = &entry.bundle {
-        for rel in &b.assets {
-            let src = b.dir.join(rel);
-            if cx.world.files.get(&src).is_some_and(|i| i.active) {
-                let (msg, hint) = PathError::Active(src.clone()).message(&links::slash_path(rel));
-                diags.push(Diagnostic::error(&src, msg).hint(hint));
-            }
-        }
+    let mut images = links.images.take();
+    for u in &mut images {
+        u.user = entry.path.clone();
     }
+    let mut reported = links.problems.take();
     let read_urls = links.read_urls.get();
     let mut read_files = links.read_files.get() || entry.bundle.is_some();
     let mut used = links.used.into_inner();
     let mut file = |field: &str, written: &str| -> Option<FileRef> {
         read_files = true;
-        match file_ref(cx.world, &dir, entry.bundle.as_ref(), &path, written) {
-            Ok((file, asset)) => {
+        let keep = entry.meta.keep_original || field.starts_with("attachments");
+        match file_ref(cx.world, &dir, entry.bundle.as_ref(), &path, written, keep) {
+            Ok((file, asset, image)) => {
                 used.extend(asset);
+                images.extend(image.map(|u| crate::images::ImageUse {
+                    user: entry.path.clone(),
+                    field: field.to_string(),
+                    line: entry.field_line(field),
+                    ..u
+                }));
                 Some(file)
             }
             Err((msg, hint)) => {
+                reported.push(links::join_inside(&dir, &percent_decode(written)).ok());
                 diags.push(entry.error(field, msg).hint(hint));
                 None
             }
@@ -149,6 +158,17 @@ pub(super) fn make_item(
         .collect();
     let audio = entry.meta.audio.clone().and_then(|a| file("audio", &a));
     let video = entry.meta.video.clone().and_then(|v| file("video", &v));
+    if let Some(b) = &entry.bundle {
+        bundle_files(
+            cx.world,
+            &entry,
+            b,
+            &path,
+            &reported,
+            &mut images,
+            &mut diags,
+        );
+    }
     let reads = Reads {
         urls: (read_urls || read_files).then_some(cx.inputs.urls),
         files: read_files.then_some(cx.inputs.files),
@@ -174,6 +194,7 @@ pub(super) fn make_item(
         attachments,
         audio,
         video,
+        images,
         withdrawn: false,
         fingerprint,
         entry,
@@ -195,6 +216,7 @@ fn withdraw(mut item: Item) -> Item {
     item.cover = None;
     item.audio = None;
     item.video = None;
+    item.images.clear();
     item.entry.meta.persons.clear();
     item.entry.meta.meeting = None;
     item.entry.table = None;
@@ -203,17 +225,64 @@ fn withdraw(mut item: Item) -> Item {
     item
 }
 
+/// Checks the files of an item's bundle (published with its page): no
+/// active content, no image that cannot be published (unless its problem
+/// was already reported where it is used); every processed image is
+/// recorded, so it is published as variants even if no page shows it.
+fn bundle_files(
+    world: &World<'_>,
+    entry: &Entry,
+    b: &Bundle,
+    path: &str,
+    reported: &[Option<std::path::PathBuf>],
+    images: &mut Vec<crate::images::ImageUse>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for rel in &b.assets {
+        let src = b.dir.join(rel);
+        let Some(info) = world.files.get(&src) else {
+            continue;
+        };
+        let shown = links::slash_path(rel);
+        if info.active {
+            let (msg, hint) = PathError::Active(src.clone()).message(&shown);
+            diags.push(Diagnostic::error(&src, msg).hint(hint));
+        }
+        match info.raster {
+            Some(p)
+                if p.problem.is_some() && !reported.iter().any(|r| r.as_ref() == Some(&src)) =>
+            {
+                let (msg, hint) = crate::images::problem_message(&p, &shown);
+                let hint = format!("{hint}（页面包中的文件随 {} 发布）", entry.path.display());
+                diags.push(Diagnostic::error(&src, msg).hint(hint));
+            }
+            Some(p) if p.is_processed() => images.push(crate::images::ImageUse {
+                source: src,
+                out: format!("{path}{shown}"),
+                keep: entry.meta.keep_original,
+                probe: p,
+                user: entry.path.clone(),
+                field: String::new(),
+                line: None,
+            }),
+            _ => {}
+        }
+    }
+}
+
 /// A file named in a source file of folder `dir` (of `bundle`, if a bundle)
 /// for the page at `page_path`: its reference for templates and feeds, and
-/// the asset when it is a file of the site (not a URL). Errors are a
-/// message and a hint.
+/// the asset when it is a file of the site (not a URL), and for a
+/// published image what it publishes (its original too when `keep`).
+/// Errors are a message and a hint.
 pub(super) fn file_ref(
     world: &World<'_>,
     dir: &Path,
     bundle: Option<&Bundle>,
     page_path: &str,
     written: &str,
-) -> Result<(FileRef, Option<Asset>), (String, String)> {
+    keep: bool,
+) -> Result<FileUse, (String, String)> {
     if links::is_external(written) {
         if let Some(scheme) = links::unsafe_scheme(written, true) {
             return Err((
@@ -221,21 +290,19 @@ pub(super) fn file_ref(
                 "外部文件只能是 http:// 或 https:// 开头的网址".into(),
             ));
         }
-        return Ok((FileRef::external(written), None));
+        return Ok((FileRef::external(written), None, None));
     }
     let asset = world
         .resolve_asset(dir, bundle, written)
         .map_err(|e: PathError| e.message(written))?;
     let out = super::links::asset_output_path(page_path, &asset);
-    let info = match (&asset, bundle) {
-        (Asset::Bundle(rel), Some(b)) => world.files.get(&b.dir.join(rel)),
-        (Asset::Loose(rel), _) => world.files.get(rel),
-        (Asset::Owned { .. }, _) => {
-            let rel = super::links::join_inside(dir, &percent_decode(written)).ok();
-            rel.and_then(|r| world.files.get(&r))
-        }
+    let source = match (&asset, bundle) {
+        (Asset::Bundle(rel), Some(b)) => Some(b.dir.join(rel)),
+        (Asset::Loose(rel), _) => Some(rel.clone()),
+        (Asset::Owned { .. }, _) => super::links::join_inside(dir, &percent_decode(written)).ok(),
         (Asset::Bundle(_), None) => None,
     };
+    let info = source.as_ref().and_then(|s| world.files.get(s));
     let size = info.map_or(0, |i| i.size);
     let mut file = FileRef::local(
         format!("{}{}", world.base_path, encode_path(&out)),
@@ -246,5 +313,33 @@ pub(super) fn file_ref(
         file.width = Some(w);
         file.height = Some(h);
     }
-    Ok((file, Some(asset)))
+    let image = match (info.and_then(|i| i.raster), source) {
+        (Some(p), _) if p.problem.is_some() => {
+            return Err(crate::images::problem_message(&p, written));
+        }
+        (Some(p), Some(source)) if p.is_processed() => {
+            let r = crate::images::responsive(&out, &p, world.base_path);
+            file.width = Some(r.width as usize);
+            file.height = Some(r.height as usize);
+            file.src = r.src;
+            file.srcset = r.srcset;
+            if !keep {
+                // The original is not published: its largest variant is.
+                file.url = r.largest;
+                file.size = 0;
+                file.size_label = String::new();
+            }
+            Some(crate::images::ImageUse {
+                source,
+                out,
+                keep,
+                probe: p,
+                user: Default::default(),
+                field: String::new(),
+                line: None,
+            })
+        }
+        _ => None,
+    };
+    Ok((file, Some(asset), image))
 }

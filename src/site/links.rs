@@ -255,6 +255,12 @@ pub struct BodyLinks<'a> {
     pub read_urls: std::cell::Cell<bool>,
     /// Whether a link looked at a file.
     pub read_files: std::cell::Cell<bool>,
+    /// The item publishes its original images too (`keep_original`).
+    pub keep_original: bool,
+    /// Images the body uses (their `user` is filled in by the caller).
+    pub images: RefCell<Vec<crate::images::ImageUse>>,
+    /// Image files whose problem a link error already reported.
+    pub problems: RefCell<Vec<Option<PathBuf>>>,
 }
 
 impl<'a> BodyLinks<'a> {
@@ -272,7 +278,71 @@ impl<'a> BodyLinks<'a> {
             used: RefCell::new(Vec::new()),
             read_urls: std::cell::Cell::new(false),
             read_files: std::cell::Cell::new(false),
+            keep_original: false,
+            images: RefCell::new(Vec::new()),
+            problems: RefCell::new(Vec::new()),
         }
+    }
+
+    /// The processed image at the written `path`, if it is one: its
+    /// source, output path and header.
+    fn processed(&self, path: &str) -> Option<(Asset, PathBuf, crate::images::probe::Probe)> {
+        let asset = self.world.resolve_asset(self.dir, self.bundle, path).ok()?;
+        let source = match &asset {
+            Asset::Bundle(rel) => self.bundle?.dir.join(rel),
+            Asset::Loose(rel) => rel.clone(),
+            Asset::Owned { .. } => join_inside(self.dir, &percent_decode(path)).ok()?,
+        };
+        let probe = self.world.files.get(&source)?.raster?;
+        Some((asset, source, probe))
+    }
+
+    /// What a link or image to a raster image becomes: an error for a file
+    /// that cannot be published, a variant for a processed image (the
+    /// original when linked from an item that keeps originals).
+    fn image_target(&self, path: &str, is_image: bool) -> Option<LinkTarget> {
+        let (asset, source, probe) = self.processed(path)?;
+        if probe.problem.is_some() {
+            self.problems.borrow_mut().push(Some(source));
+            let (message, hint) = crate::images::problem_message(&probe, path);
+            return Some(LinkTarget::Error { message, hint });
+        }
+        if !probe.is_processed() {
+            return None;
+        }
+        let out = asset_output_path(self.item_path, &asset);
+        let base = self.world.base_path;
+        let r = crate::images::responsive(&out, &probe, base);
+        let original = format!("{base}{}", encode_path(&out));
+        if matches!(asset, Asset::Loose(_)) {
+            self.used.borrow_mut().push(asset);
+        }
+        self.images.borrow_mut().push(crate::images::ImageUse {
+            source,
+            out,
+            keep: self.keep_original,
+            probe,
+            user: PathBuf::new(),
+            field: if is_image {
+                "正文图片"
+            } else {
+                "正文链接"
+            }
+            .into(),
+            line: None,
+        });
+        Some(LinkTarget::Rewrite(match (is_image, self.keep_original) {
+            (true, _) => r.src,
+            (false, true) => original,
+            (false, false) => r.largest,
+        }))
+    }
+
+    fn local_image(&self, dest: &str) -> Option<(Asset, PathBuf, crate::images::probe::Probe)> {
+        if dest.is_empty() || dest.starts_with('/') || is_external(dest) {
+            return None;
+        }
+        self.processed(dest.split(['#', '?']).next()?)
     }
 
     /// A link to another Markdown source: its page, its listing, or no
@@ -305,7 +375,21 @@ impl<'a> BodyLinks<'a> {
 }
 
 impl LinkResolver for BodyLinks<'_> {
+    fn image_srcset(&self, dest: &str) -> Option<String> {
+        let (asset, _, probe) = self
+            .local_image(dest)
+            .filter(|(_, _, p)| p.is_processed())?;
+        let out = asset_output_path(self.item_path, &asset);
+        Some(crate::images::responsive(&out, &probe, self.world.base_path).srcset)
+    }
+
     fn image_size(&self, dest: &str) -> Option<(usize, usize)> {
+        if let Some((asset, _, probe)) = self.local_image(dest).filter(|(_, _, p)| p.is_processed())
+        {
+            let out = asset_output_path(self.item_path, &asset);
+            let r = crate::images::responsive(&out, &probe, self.world.base_path);
+            return Some((r.width as usize, r.height as usize));
+        }
         if dest.is_empty() || dest.starts_with('/') || is_external(dest) {
             return None;
         }
@@ -361,6 +445,9 @@ impl LinkResolver for BodyLinks<'_> {
         }
         self.read_files.set(true);
         self.read_urls.set(true);
+        if let Some(target) = self.image_target(path, is_image) {
+            return target;
+        }
         match self.world.resolve_asset(self.dir, self.bundle, path) {
             Ok(Asset::Bundle(_)) => LinkTarget::Keep,
             Ok(asset @ Asset::Owned { .. }) => LinkTarget::Rewrite(format!(

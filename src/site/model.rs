@@ -26,6 +26,8 @@ pub struct Item {
     pub attachments: Vec<FileRef>,
     pub audio: Option<FileRef>,
     pub video: Option<FileRef>,
+    /// Every image file the item publishes (cover, body, bundle, attachments).
+    pub images: Vec<crate::images::ImageUse>,
     /// A 公示 withdrawn after its period (`after_period: withdraw`): only a
     /// stub is published, with no body, persons or files.
     pub withdrawn: bool,
@@ -56,9 +58,15 @@ pub struct FileRef {
     pub size_label: String,
     pub external: bool,
     /// Pixel size of an image, read at build time (so pages reserve its
-    /// space before it loads).
+    /// space before it loads): of its largest variant for a processed image.
     pub width: Option<usize>,
     pub height: Option<usize>,
+    /// For `<img src>`: the middle variant (1080 pixels wide) of a processed
+    /// image, else `url`.
+    pub src: String,
+    /// For `<img srcset>`: every variant with its width (`a-480.jpg 480w,
+    /// a-1080.jpg 1080w`); empty when the file is not a processed image.
+    pub srcset: String,
 }
 
 /// `532 B`, `12.3 KB`, `4.0 MB`.
@@ -79,6 +87,7 @@ impl FileRef {
             .map(|(_, e)| e.to_ascii_lowercase())
             .unwrap_or_default();
         FileRef {
+            src: url.clone(),
             url,
             title: name.clone(),
             name,
@@ -88,6 +97,7 @@ impl FileRef {
             external: false,
             width: None,
             height: None,
+            srcset: String::new(),
         }
     }
 
@@ -103,6 +113,8 @@ impl FileRef {
             external: true,
             width: None,
             height: None,
+            src: url.to_string(),
+            srcset: String::new(),
         }
     }
 }
@@ -123,6 +135,8 @@ pub struct Section {
     /// Cover image (courses), with its alt text.
     pub cover: Option<FileRef>,
     pub cover_alt: Option<String>,
+    /// The image files it publishes (a course cover).
+    pub images: Vec<crate::images::ImageUse>,
 }
 
 impl Section {
@@ -144,6 +158,7 @@ impl Section {
             source: None,
             cover: None,
             cover_alt: None,
+            images: Vec::new(),
         }
     }
 }

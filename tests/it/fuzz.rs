@@ -86,6 +86,7 @@ fn fixture() -> Fixture {
         size: 1,
         modified: None,
         image: None,
+        raster: None,
         active: false,
     };
     let files: BTreeMap<PathBuf, FileInfo> = [

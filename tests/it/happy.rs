@@ -1,6 +1,6 @@
 //! The happy path: every page and URL of SPEC "Outputs and URLs" (feeds aside).
 
-use crate::support::TestSite;
+use crate::support::{self, TestSite};
 
 #[test]
 fn builds_every_page_kind() {
@@ -63,13 +63,16 @@ fn item_page_has_its_content_and_metadata() {
 fn bundle_assets_are_copied_and_relative_links_work() {
     let site = TestSite::basic();
     site.build_ok();
-    assert!(site.exists("news/bundle-visit/photo.png"));
+    // A photo is published as its variants, never as it is.
+    assert!(!site.exists("news/bundle-visit/photo.png"));
+    assert!(site.exists("news/bundle-visit/photo-480.png"));
+    assert!(site.exists("news/bundle-visit/photo-640.png"));
     let html = site.read("news/bundle-visit/index.html");
     assert!(
-        html.contains(r#"<img src="photo.png" alt="照片""#),
+        html.contains(r#"<img src="/news/bundle-visit/photo-640.png" alt="照片""#),
         "{html}"
     );
-    assert!(html.contains(r#"src="/news/bundle-visit/photo.png" alt="走访照片""#));
+    assert!(html.contains(r#"src="/news/bundle-visit/photo-640.png" srcset="/news/bundle-visit/photo-480.png 480w, /news/bundle-visit/photo-640.png 640w""#), "{html}");
     assert!(!html.contains("<script>alert"), "raw HTML sanitized");
 }
 
@@ -345,11 +348,16 @@ fn course_cover_is_copied_and_shown() {
         "content/lessons/course-a/_index.md",
         "---\ntitle: 测试课程\ncover: c.png\ncover_alt: 课程封面\n---\n",
     );
-    site.write("content/lessons/course-a/c.png", "png");
+    site.write_bytes("content/lessons/course-a/c.png", &support::png(300, 200));
     site.build_ok();
-    assert!(site.exists("lessons/course-a/c.png"));
+    assert!(site.exists("lessons/course-a/c-300.png"));
+    assert!(!site.exists("lessons/course-a/c.png"));
+    let html = site.read("lessons/course-a/index.html");
     assert!(
-        site.read("lessons/course-a/index.html")
-            .contains(r#"src="/lessons/course-a/c.png" alt="课程封面""#)
+        html.contains(
+            r#"src="/lessons/course-a/c-300.png" srcset="/lessons/course-a/c-300.png 300w""#
+        ),
+        "{html}"
     );
+    assert!(html.contains(r#"alt="课程封面" width="300" height="200""#));
 }

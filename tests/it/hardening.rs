@@ -241,10 +241,11 @@ fn i19_05_bundle_files_follow_their_owners_gate() {
     assert!(!out.contains("BUNDLE-SECRET-MARKER"));
     assert!(!out.contains("WITHDRAWN-LIST-MARKER"));
     assert!(!out.contains("2026-11-10-secret"));
-    // A published owner's file is linked where that owner publishes it.
+    // A published owner's file is linked where that owner publishes it
+    // (a photo: its largest variant).
     let page = site.read("news/linker/index.html");
     assert!(
-        page.contains("href=\"/news/bundle-visit/photo.png\""),
+        page.contains("href=\"/news/bundle-visit/photo-640.png\""),
         "{page}"
     );
     // Named in front matter, an unpublished owner's file is an error.

@@ -9,6 +9,7 @@ mod fuzz;
 mod gate;
 mod happy;
 mod hardening;
+mod images;
 mod incremental;
 mod new;
 mod output;

@@ -339,11 +339,11 @@ fn creations_deletions_renames_and_bundles() {
     let bundle = site.root().join("content/news/bundle-visit");
     std::fs::rename(&bundle, site.root().join("content/news/visit2")).unwrap();
     events.until("update");
-    assert_eq!(server.get("/news/visit2/photo.png").0, 200);
-    assert_eq!(server.get("/news/bundle-visit/photo.png").0, 404);
+    assert_eq!(server.get("/news/visit2/photo-640.png").0, 200);
+    assert_eq!(server.get("/news/bundle-visit/photo-640.png").0, 404);
     std::fs::remove_dir_all(site.root().join("content/news/visit2")).unwrap();
     let e = events.until("update");
-    assert!(urls(&e, "removed").contains(&"/news/visit2/photo.png".to_string()));
+    assert!(urls(&e, "removed").contains(&"/news/visit2/photo-640.png".to_string()));
 
     site.remove("content/news/moved.md");
     let e = events.until("update");
@@ -424,16 +424,17 @@ fn i19_10_a_file_swapped_for_a_link_is_not_served() {
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("secret"), "OUTSIDE-SECRET-MARKER").unwrap();
     let site = TestSite::basic();
+    site.write("content/news/bundle-visit/notes.txt", "走访记录");
     let server = Server::start(&site, &[]);
-    let (status, body) = server.get("/news/bundle-visit/photo.png");
+    let (status, body) = server.get("/news/bundle-visit/notes.txt");
     assert_eq!(status, 200);
     assert!(!body.contains("OUTSIDE-SECRET-MARKER"));
-    let photo = site.root().join("content/news/bundle-visit/photo.png");
+    let photo = site.root().join("content/news/bundle-visit/notes.txt");
     std::fs::remove_file(&photo).unwrap();
     std::os::unix::fs::symlink(outside.path().join("secret"), &photo).unwrap();
     // Whether or not a rebuild already ran, the link's target is never sent.
     for _ in 0..10 {
-        let (_, body) = server.get("/news/bundle-visit/photo.png");
+        let (_, body) = server.get("/news/bundle-visit/notes.txt");
         assert!(!body.contains("OUTSIDE-SECRET-MARKER"));
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -474,5 +475,50 @@ fn i19_18_port_0_and_the_last_port() {
     if TcpListener::bind(("127.0.0.1", 65535)).is_ok() {
         let server = Server::start(&site, &["--port", "65535"]);
         assert_eq!(server.port, 65535);
+    }
+}
+
+/// Cache files of processed images, with their modification times.
+fn image_cache(site: &TestSite) -> std::collections::BTreeMap<String, std::time::SystemTime> {
+    walkdir::WalkDir::new(site.root().join(".dangjian-cache/images"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file() && e.file_name() != "sources.tsv")
+        .map(|e| {
+            let t = e.metadata().unwrap().modified().unwrap();
+            (e.path().display().to_string(), t)
+        })
+        .collect()
+}
+
+#[test]
+fn a_new_photo_shows_up_without_encoding_the_others_again() {
+    let site = TestSite::basic();
+    site.build_ok();
+    let before = image_cache(&site);
+    assert_eq!(before.len(), 2, "photo.png: 480 and 640 wide");
+    let server = Server::start(&site, &[]);
+    let mut events = server.events();
+    events.next();
+    assert_eq!(server.get("/news/bundle-visit/photo-480.png").0, 200);
+    site.write_bytes(
+        "content/news/bundle-visit/new.png",
+        &crate::support::png(500, 300),
+    )
+    .write(
+        "content/news/bundle-visit/index.md",
+        "---\ntitle: 页面包动态\ndate: 2026-11-04 09:00\ncover: photo.png\ncover_alt: 走访照片\n---\n![新照片](new.png)\n",
+    );
+    let e = events.until("update");
+    assert!(
+        urls(&e, "changed").contains(&"/news/bundle-visit/new-500.png".to_string()),
+        "{e}"
+    );
+    let page = server.get("/news/bundle-visit/").1;
+    assert!(page.contains("new-500.png 500w"), "{page}");
+    let after = image_cache(&site);
+    assert_eq!(after.len(), 4, "{after:?}");
+    for (path, time) in &before {
+        assert_eq!(after.get(path), Some(time), "{path} was made again");
     }
 }

@@ -49,6 +49,13 @@ impl TestSite {
         self
     }
 
+    pub fn write_bytes(&self, rel: &str, bytes: &[u8]) -> &Self {
+        let p = self.root().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+        self
+    }
+
     pub fn remove(&self, rel: &str) -> &Self {
         std::fs::remove_file(self.root().join(rel)).unwrap();
         self
@@ -112,4 +119,14 @@ impl TestSite {
             })
             .collect()
     }
+}
+
+/// A real PNG of `w` × `h` pixels (a blue-green gradient).
+pub fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 160])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
 }

@@ -3,17 +3,9 @@
 //! checks (axe-core, Lighthouse, Nu Html Checker, print to PDF) are in
 //! `tests/external/browser.sh`.
 
-use crate::support::TestSite;
+use crate::support::{self, TestSite};
 
 /// A PNG header with the given size (enough for the size to be read).
-fn png(width: u32, height: u32) -> Vec<u8> {
-    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
-    b.extend(width.to_be_bytes());
-    b.extend(height.to_be_bytes());
-    b.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
-    b
-}
-
 fn meta(html: &str, property: &str) -> Option<String> {
     let key = format!("<meta property=\"{property}\" content=\"");
     let start = html.find(&key)? + key.len();
@@ -25,7 +17,7 @@ fn every_page_has_sharing_tags_and_a_canonical_url() {
     let site = TestSite::basic();
     let yaml = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
     site.write("site.yaml", &format!("{yaml}share_image: /share.png\n"));
-    site.write("static/share.png", "png");
+    site.write_bytes("static/share.png", &support::png(1200, 630));
     site.build_ok();
     let mut pages = 0;
     for (path, bytes) in TestSite::tree(&site.out()) {
@@ -57,7 +49,7 @@ fn every_page_has_sharing_tags_and_a_canonical_url() {
     let bundle = site.read("news/bundle-visit/index.html");
     assert_eq!(
         meta(&bundle, "og:image").as_deref(),
-        Some("https://example.org/news/bundle-visit/photo.png")
+        Some("https://example.org/news/bundle-visit/photo-640.png")
     );
     assert_eq!(
         meta(&site.read("news/second/index.html"), "og:image").as_deref(),
@@ -95,24 +87,24 @@ fn images_reserve_their_size_and_load_lazily() {
     let site = TestSite::basic();
     std::fs::write(
         site.root().join("content/news/bundle-visit/photo.png"),
-        png(640, 360),
+        support::png(640, 360),
     )
     .unwrap();
     site.build_ok();
     let html = site.read("news/bundle-visit/index.html");
     assert!(
         html.contains(
-            "<img src=\"photo.png\" alt=\"照片\" width=\"640\" height=\"360\" loading=\"lazy\">"
+            "<img src=\"/news/bundle-visit/photo-640.png\" alt=\"照片\" srcset=\"/news/bundle-visit/photo-480.png 480w, /news/bundle-visit/photo-640.png 640w\" sizes=\"(max-width: 48rem) calc(100vw - 2rem), 46rem\" width=\"640\" height=\"360\" loading=\"lazy\" decoding=\"async\">"
         ),
         "{html}"
     );
     assert!(
-        html.contains("alt=\"走访照片\" width=\"640\" height=\"360\" loading=\"lazy\""),
+        html.contains("alt=\"走访照片\" width=\"640\" height=\"360\">"),
         "{html}"
     );
     let home = site.read("index.html");
     assert!(
-        home.contains("width=\"640\" height=\"360\" loading=\"lazy\""),
+        home.contains("width=\"640\" height=\"360\" loading=\"lazy\" decoding=\"async\""),
         "{home}"
     );
 }

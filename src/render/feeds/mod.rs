@@ -476,7 +476,8 @@ fn details(site: &Site, item: &Item, enclosures: &[Enclosure]) -> String {
 pub fn absolutize(html: &str, base: &Url) -> Result<String, String> {
     static ATTRS: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     let attrs = ATTRS.get_or_init(|| {
-        aho_corasick::AhoCorasick::new(["href=\"", "src=\""]).expect("two fixed patterns")
+        aho_corasick::AhoCorasick::new(["href=\"", "src=\"", "srcset=\""])
+            .expect("three fixed patterns")
     });
     let mut out = String::with_capacity(html.len() + 256);
     let mut done = 0;
@@ -490,8 +491,19 @@ pub fn absolutize(html: &str, base: &Url) -> Result<String, String> {
         };
         out.push_str(&html[done..start]);
         let value = html[start..start + len].replace("&amp;", "&");
-        let joined = base.join(&value).map_err(|_| value.clone())?;
-        out.push_str(&html_escape(joined.as_str()));
+        if m.pattern().as_usize() == 2 {
+            // `srcset`: URLs with widths, separated by commas.
+            let mut parts = Vec::new();
+            for candidate in value.split(", ") {
+                let (url, width) = candidate.split_once(' ').unwrap_or((candidate, ""));
+                let joined = base.join(url).map_err(|_| url.to_string())?;
+                parts.push(format!("{} {width}", html_escape(joined.as_str())));
+            }
+            out.push_str(parts.join(", ").trim_end());
+        } else {
+            let joined = base.join(&value).map_err(|_| value.clone())?;
+            out.push_str(&html_escape(joined.as_str()));
+        }
         done = start + len;
     }
     out.push_str(&html[done..]);

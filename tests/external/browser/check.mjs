@@ -9,6 +9,8 @@
 //   tap targets ≥ 44 px (≥ 60 px in large-text mode), no sideways scrolling;
 // - CSS plus JS at most 30 KB, no request leaving the site, images with
 //   width and height;
+// - the news page's photos on a 390 px phone at density 3: the 480 or 1080
+//   variant chosen from srcset, at most 400 KB of images;
 // - the page readable with JavaScript off.
 // Then a disclosure printed to PDF (A4) for pdf.sh to inspect.
 import { chromium } from "playwright-core";
@@ -135,6 +137,40 @@ for (const name of Object.keys(PAGES)) {
   if (state.text < 20) fail(`${name}: no content without JavaScript`);
   if (state.tools !== "none") fail(`${name}: the tool bar shows without JavaScript`);
   await nojs.context.close();
+}
+
+// Photos on a phone: a 390 px wide screen at density 3 takes the 480 or 1080
+// variant of every photo of the news page (cover and three in the text),
+// all loaded once scrolled through, at most 400 KB of images in all.
+{
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, locale: "zh-CN",
+  });
+  const page = await context.newPage();
+  const loaded = [];
+  page.on("response", async (r) => {
+    if (r.request().resourceType() !== "image") return;
+    try { loaded.push([r.url().replace(origin, ""), (await r.body()).length]); } catch { /* aborted */ }
+  });
+  await page.goto(base + PAGES.news, { waitUntil: "networkidle" });
+  for (let i = 0; i < 30; i++) {
+    await page.mouse.wheel(0, 600);
+    await page.waitForTimeout(50);
+  }
+  await page.waitForLoadState("networkidle");
+  await page.waitForFunction(() => [...document.querySelectorAll("main img")].every((i) => i.complete));
+  const photos = await page.evaluate(() => [...document.querySelectorAll("main img[srcset]")]
+    .map((i) => ({ src: i.currentSrc, natural: i.naturalWidth })));
+  if (photos.length < 4) fail(`news phone x3: ${photos.length} photos with srcset, expected 4`);
+  for (const p of photos) {
+    if (!/-(480|1080)\.jpg$/.test(p.src)) fail(`news phone x3: ${p.src} chosen, not the 480 or 1080 variant`);
+    if (!p.natural) fail(`news phone x3: ${p.src} did not load`);
+  }
+  const bytes = loaded.reduce((a, [, n]) => a + n, 0);
+  if (bytes > 400 * 1024) fail(`news phone x3: ${(bytes / 1024).toFixed(0)} KB of images > 400 KB`);
+  console.log(`news page, 390 px phone at density 3: ${loaded.length} images, ${(bytes / 1024).toFixed(0)} KB`);
+  for (const [url, n] of loaded) console.log(`  ${url} ${(n / 1024).toFixed(1)} KB`);
+  await context.close();
 }
 
 // The tool bar works: A+ persists across pages; 朗读 appears only with speech synthesis.
