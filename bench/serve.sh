@@ -17,11 +17,12 @@ if [ -z "${BENCH_DIR:-}" ]; then
   if [ -w /dev/shm ]; then BENCH_DIR=/dev/shm/dangjian-bench; else BENCH_DIR=bench/work; fi
 fi
 cargo build --release -q --bin dangjian --example gen_corpus --example serve_bench
-DJ=$PWD/target/release/dangjian
+TARGET=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
+DJ=$TARGET/release/dangjian
 SITE=$BENCH_DIR/serve-$SIZE
 rm -rf "$SITE"
 mkdir -p "$BENCH_DIR"
-target/release/examples/gen_corpus "$SIZE" "$SITE" >/dev/null
+"$TARGET/release/examples/gen_corpus" "$SIZE" "$SITE" >/dev/null
 
 LOG=$(mktemp)
 "$DJ" serve --root "$SITE" --port "$PORT" --now "2026-11-21T12:00:00+08:00" 2>"$LOG" &
@@ -33,4 +34,4 @@ for _ in $(seq 600); do
 done
 grep '已生成' "$LOG" || { cat "$LOG"; exit 1; }
 echo "corpus: $SIZE items"
-target/release/examples/serve_bench "$SITE" "$PORT" "$PID" 20
+"$TARGET/release/examples/serve_bench" "$SITE" "$PORT" "$PID" 20

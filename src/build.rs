@@ -246,6 +246,7 @@ pub fn build(opts: &BuildOptions, progress: &dyn Progress) -> Result<BuildReport
     let report = render::render(&site, &theme, &images, progress, &staging)?;
     timings.push(("渲染并写入临时文件夹", clock.elapsed()));
     timings.push(("  其中订阅源", report.feeds_time));
+    timings.push(("  同时建立搜索索引", report.search_time));
     let clock = Clock::now();
     let (written, _) = staging.counts();
     staging.commit()?;

@@ -37,6 +37,7 @@ const ROOT_KEYS: &[&str] = &[
     "deploy",
     "sources",
     "pull",
+    "search",
 ];
 const FOOTER_KEYS: &[&str] = &[
     "sponsor",
@@ -77,6 +78,7 @@ pub struct Config {
     pub feeds: FeedsConfig,
     /// Feeds gathered by `dangjian pull` (`sources:`) and how (`pull:`).
     pub sources: crate::pull::SourcesConfig,
+    pub search: crate::search::SearchConfig,
 }
 
 fn serialize_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
@@ -191,6 +193,7 @@ struct RawConfig {
     organization: Option<OrgNode>,
     markdown: MarkdownConfig,
     feeds: FeedsConfig,
+    search: crate::search::SearchConfig,
 }
 
 impl Default for RawConfig {
@@ -211,6 +214,7 @@ impl Default for RawConfig {
             organization: None,
             markdown: MarkdownConfig::default(),
             feeds: FeedsConfig::default(),
+            search: crate::search::SearchConfig::default(),
         }
     }
 }
@@ -288,6 +292,7 @@ impl Config {
             markdown: raw.markdown,
             feeds: raw.feeds,
             sources,
+            search: raw.search,
         })
     }
 
@@ -394,6 +399,7 @@ fn check_keys(map: &MarkedMappingNode) -> Vec<Diagnostic> {
         ("disclosure", DISCLOSURE_KEYS),
         ("markdown", MARKDOWN_KEYS),
         ("feeds", FEEDS_KEYS),
+        ("search", crate::search::CONFIG_KEYS),
     ] {
         if let Some(m) = sub(key) {
             report(m, known, &format!("{key}."));

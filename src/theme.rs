@@ -48,6 +48,7 @@ const BUILTIN_TEMPLATES: &[(&str, &str)] = builtin!(
     "branch.html",
     "404.html",
     "feeds.html",
+    "search.html",
     "alias.html",
 );
 
@@ -60,6 +61,14 @@ const BUILTIN_STATIC: &[(&str, &[u8])] = &[
     (
         "site.js",
         include_bytes!("../themes/default/static/site.js"),
+    ),
+    (
+        "search.js",
+        include_bytes!("../themes/default/static/search.js"),
+    ),
+    (
+        "search.css",
+        include_bytes!("../themes/default/static/search.css"),
     ),
 ];
 
@@ -135,6 +144,7 @@ impl Theme {
         }
         let mut statics: BTreeMap<String, StaticFile> = BUILTIN_STATIC
             .iter()
+            .filter(|(name, _)| config.search.enabled || !name.starts_with("search."))
             .map(|(name, bytes)| (name.to_string(), StaticFile::Builtin(bytes)))
             .collect();
         for dir in [theme_dir.join("static"), PathBuf::from("static")] {

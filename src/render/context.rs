@@ -34,6 +34,8 @@ pub struct SiteView<'a> {
     pub script: String,
     /// A `serve` preview: drafts, scheduled and party items carry banners.
     pub preview: bool,
+    /// URL of the search page, when search is on.
+    pub search: Option<String>,
 }
 
 #[derive(Debug, Serialize, Clone, Hash)]
@@ -539,5 +541,6 @@ pub fn site_view(site: &Site) -> SiteView<'_> {
         highlight_css: site.url("highlight.css"),
         script: site.url("site.js"),
         preview: site.gate.preview,
+        search: c.search.enabled.then(|| site.url(crate::search::PAGE_DIR)),
     }
 }

@@ -104,6 +104,8 @@ pub(crate) enum Page {
     /// Page `n` of the 基层动态 listing (pulled entries, `render/pulled.rs`;
     /// they are part of the site-wide fingerprint).
     Jiceng(usize),
+    /// The search page, with its filters (not in the sitemap).
+    Search(Box<crate::search::PageView>),
 }
 
 /// A page to render: its template, where it goes, and what it shows.
@@ -204,6 +206,13 @@ pub(crate) fn plan(site: &Site) -> Vec<Job> {
             template: "course.html".into(),
             path: site.courses[c].section.path.clone(),
             page: Page::Course(course_card(site, c, true)),
+        });
+    }
+    if site.config.search.enabled {
+        jobs.push(Job {
+            template: "search.html".into(),
+            path: crate::search::PAGE_DIR.into(),
+            page: Page::Search(Box::new(crate::search::page_view(site))),
         });
     }
     listing_jobs(site, &mut jobs);

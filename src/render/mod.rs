@@ -60,6 +60,8 @@ pub struct RenderReport {
     pub files: Vec<FileMeta>,
     /// Time spent on feeds (part of the whole).
     pub feeds_time: std::time::Duration,
+    /// Time the search index took, alongside the pages (zero when not built).
+    pub search_time: std::time::Duration,
     /// Pages and feeds rendered, and those taken unchanged from the memo.
     pub rendered: usize,
     pub reused: usize,
@@ -102,6 +104,9 @@ fn render_with(
     sink: &dyn Sink,
     run: &MemoRun,
 ) -> Result<RenderReport, RenderError> {
+    // The search index builds on its own thread while the pages render; an
+    // incremental render (the preview) leaves it to its caller.
+    let search = crate::search::Pending::start(site, !run.active());
     let specs = feeds::specs(site);
     let feed_links = feeds::links_by_path(site, &specs);
     let global = run
@@ -149,6 +154,16 @@ fn render_with(
         None,
     ));
     rest.extend(renderer.aliases(&mut diags));
+    let search_time = match search.finish() {
+        Ok((files, took)) => {
+            rest.extend(files);
+            took
+        }
+        Err(d) => {
+            diags.push(d);
+            std::time::Duration::ZERO
+        }
+    };
     metas.extend(put_all(rest)?);
     metas.sort_by(|a, b| a.path.cmp(&b.path));
     if !diags.is_empty() {
@@ -180,6 +195,7 @@ fn render_with(
     Ok(RenderReport {
         files: metas,
         feeds_time,
+        search_time,
         rendered,
         reused,
     })

@@ -170,12 +170,16 @@ impl<'a> Renderer<'a> {
             Page::Branches(org) => ctx.insert("org", org),
             Page::Feeds => ctx.insert("feed_groups", &self.feed_groups()),
             Page::Jiceng(n) => ctx = super::pulled::listing(s, ctx, *n).1,
+            Page::Search(view) => ctx.insert("search", view),
         }
         if !matches!(job.page, Page::Listing { .. }) {
             ctx.insert("feeds", &self.feeds_for(&["", &job.path]));
         }
         ctx.insert("permalink", &s.permalink(&job.path));
         let html = self.render(&job.template, &ctx)?;
+        if matches!(job.page, Page::Search(_)) {
+            return Ok(vec![crate::search::page_file(html)]);
+        }
         Ok(vec![OutputFile::page(
             format!("{}index.html", job.path),
             html,

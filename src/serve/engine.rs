@@ -97,6 +97,8 @@ pub struct Engine {
     files: SharedFiles,
     /// When a rebuild would next change the output by the clock alone.
     next_change: Option<crate::time::Instant>,
+    /// The search index, made in the background after each rebuild.
+    search: crate::search::preview::Background,
 }
 
 impl Engine {
@@ -106,12 +108,14 @@ impl Engine {
         let mut caches = Caches::default();
         // The watcher reports every change (or the whole folder).
         caches.parse.trust_reports();
+        let files: SharedFiles = Arc::default();
         Engine {
             opts,
             live_clock,
             caches,
             memo: Memo::default(),
-            files: Arc::default(),
+            search: crate::search::preview::Background::new(Arc::clone(&files)),
+            files,
             next_change: None,
         }
     }
@@ -124,6 +128,7 @@ impl Engine {
     /// Every file of the last good build, read into memory (copies too):
     /// what a full build with the same options must equal.
     pub fn read_all(&self) -> BTreeMap<String, Vec<u8>> {
+        self.search.wait();
         let files = self.files.read().unwrap_or_else(|e| e.into_inner());
         files
             .iter()
@@ -220,12 +225,13 @@ impl Engine {
         }
         // Every file listed was either handed over now or kept from before,
         // so the files are a superset of the listed ones; equal counts mean
-        // nothing was removed.
-        if files.len() != report.files.len() {
+        // nothing was removed. The search index is not listed: it is
+        // replaced in the background.
+        if files.len() != report.files.len() + self.search.count() {
             let listed: rustc_hash::FxHashSet<&str> =
                 report.files.iter().map(|m| m.path.as_str()).collect();
             files.retain(|p, _| {
-                let keep = listed.contains(p.as_str());
+                let keep = listed.contains(p.as_str()) || crate::search::is_index_file(p);
                 if !keep {
                     update.removed.push(p.clone());
                 }
@@ -243,6 +249,7 @@ impl Engine {
             .map(|i| site.url(&i.path))
             .collect();
         self.next_change = site.next_change.map(|c| c.at);
+        self.search.update(crate::search::Input::of(site));
         update.warnings = site.warnings.clone();
         self.caches.model.keep(prepared.site);
         timings.push(("比较与更新", lap.elapsed()));

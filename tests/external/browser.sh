@@ -11,7 +11,10 @@
 # - the printed disclosure (PDF): no navigation, and a QR code that decodes
 #   to the page's address (poppler, zbar);
 # - the Nu Html Checker (vnu-jar) on every HTML file: zero errors;
-# - Lighthouse (mobile) on the home page and an article: each category ≥ 95.
+# - Lighthouse (mobile) on the home page and an article: each category ≥ 95;
+# - search (browser/search.mjs): Chinese queries, filters, keyboard, axe-core
+#   with results shown, no-JS page, and on a generated 10,000-item site the
+#   bytes a phone downloads for a first query (≤ 300 KB).
 # With --update-screenshots the screenshots replace docs/screenshots/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,7 +39,12 @@ BIN=$ROOT/tests/external/browser/node_modules
 
 WORK=$(mktemp -d)
 SERVER_PID=
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"; }
+BIG_PID=
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
+  [ -n "$BIG_PID" ] && kill "$BIG_PID" 2>/dev/null
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 cargo build --release -q --bin dangjian
@@ -68,6 +76,17 @@ QR=$(for f in "$WORK"/pdf/page*.png; do zbarimg -q --raw "$f" 2>/dev/null || tru
 EXPECTED=https://dangjian.example.org/disclosure/2026-11-fazhan-dangyuan/
 [ "$QR" = "$EXPECTED" ] || { echo "✗ QR code decodes to “$QR”, expected $EXPECTED"; exit 1; }
 echo "PDF: A4, no navigation, QR code opens $QR"
+
+echo "== Search"
+cargo build --release -q --example gen_corpus
+"${CARGO_TARGET_DIR:-target}/release/examples/gen_corpus" 10000 "$WORK/big-src" >/dev/null
+"${CARGO_TARGET_DIR:-target}/release/dangjian" build --root "$WORK/big-src" --now "2026-11-21T12:00:00+08:00" --out "$WORK/big" >/dev/null
+BIG_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m http.server "$BIG_PORT" --bind 127.0.0.1 --directory "$WORK/big" >/dev/null 2>&1 &
+BIG_PID=$!
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$BIG_PORT/" >/dev/null && break; sleep 0.1; done
+node tests/external/browser/search.mjs "$BASE" "http://127.0.0.1:$BIG_PORT" \
+  tests/fixtures/search/tokens.json themes/default/static/search.js
 
 echo "== Nu Html Checker"
 java -jar "$BIN/vnu-jar/build/dist/vnu.jar" --errors-only --skip-non-html "$WORK/site"

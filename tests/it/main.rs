@@ -14,6 +14,7 @@ mod incremental;
 mod new;
 mod output;
 mod pull;
+mod search;
 mod serve;
 mod snapshots;
 mod support;
