@@ -96,6 +96,52 @@ pub fn render_memo(
     result
 }
 
+/// Every file that is not a page or a feed: theme and content files,
+/// build.json, highlight.css, alias pages and the search index (whose
+/// build time is returned).
+fn other_files(
+    site: &Site,
+    theme: &Theme,
+    images: &Images,
+    renderer: &pages::Renderer<'_>,
+    search: crate::search::Pending,
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<OutputFile>, std::time::Duration) {
+    let mut rest = assets(site, theme, images);
+    rest.push(build_info(site));
+    rest.push(OutputFile::other(
+        "highlight.css".into(),
+        Data::Static(crate::markdown::highlight_css().as_bytes()),
+        None,
+    ));
+    rest.extend(renderer.aliases(diags));
+    let search_time = match search.finish() {
+        Ok((files, took)) => {
+            rest.extend(files);
+            took
+        }
+        Err(d) => {
+            diags.push(d);
+            std::time::Duration::ZERO
+        }
+    };
+    (rest, search_time)
+}
+
+/// The sitemap lists every page with its date: unchanged if they are.
+fn sitemap_fingerprint(global: Option<u64>, metas: &[FileMeta]) -> Option<u64> {
+    global.map(|g| {
+        let mut h = rustc_hash::FxHasher::default();
+        g.hash(&mut h);
+        for m in metas {
+            if let Role::Page { lastmod } = &m.role {
+                (&m.path, lastmod).hash(&mut h);
+            }
+        }
+        h.finish()
+    })
+}
+
 fn render_with(
     site: &Site,
     theme: &Theme,
@@ -124,15 +170,16 @@ fn render_with(
     };
     let jobs = jobs::plan(site);
     progress.start("渲染页面", jobs.len() as u64);
-    let results: Vec<Result<std::sync::Arc<[FileMeta]>, RenderError>> = jobs
+    let results: Vec<_> = jobs
         .par_iter()
         .map(|job| {
             let fp = global.map(|g| job.fingerprint(g, theme));
             let files = run.reuse_or_render(job.key(), fp, || {
-                let files = renderer
-                    .run(job)
-                    .map_err(|d| RenderError::Content(vec![d]))?;
-                put_all(files)
+                put_all(
+                    renderer
+                        .run(job)
+                        .map_err(|d| RenderError::Content(vec![d]))?,
+                )
             });
             progress.advance(1);
             files
@@ -146,43 +193,17 @@ fn render_with(
     let feed_files = render_feeds(site, &specs, global, run, &put_all, &mut diags);
     collect(feed_files, &mut metas, &mut diags)?;
     let feeds_time = clock.elapsed();
-    let mut rest = assets(site, theme, images);
-    rest.push(build_info(site));
-    rest.push(OutputFile::other(
-        "highlight.css".into(),
-        Data::Static(crate::markdown::highlight_css().as_bytes()),
-        None,
-    ));
-    rest.extend(renderer.aliases(&mut diags));
-    let search_time = match search.finish() {
-        Ok((files, took)) => {
-            rest.extend(files);
-            took
-        }
-        Err(d) => {
-            diags.push(d);
-            std::time::Duration::ZERO
-        }
-    };
+    let (rest, search_time) = other_files(site, theme, images, &renderer, search, &mut diags);
     metas.extend(put_all(rest)?);
     metas.sort_by(|a, b| a.path.cmp(&b.path));
     if !diags.is_empty() {
         return Err(RenderError::Content(diags));
     }
-    // The sitemap lists every page with its date: unchanged if they are.
-    let map_fp = global.map(|g| {
-        let mut h = rustc_hash::FxHasher::default();
-        g.hash(&mut h);
-        for m in &metas {
-            if let Role::Page { lastmod } = &m.role {
-                (&m.path, lastmod).hash(&mut h);
-            }
-        }
-        h.finish()
-    });
-    let maps = run.reuse_or_render(memo_key("sitemap", ""), map_fp, || {
-        put_all(sitemap::files(site, &metas))
-    })?;
+    let maps = run.reuse_or_render(
+        memo_key("sitemap", ""),
+        sitemap_fingerprint(global, &metas),
+        || put_all(sitemap::files(site, &metas)),
+    )?;
     metas.extend(maps.iter().cloned());
     metas.sort_by(|a, b| a.path.cmp(&b.path));
     // Every file is known only now (robots.txt and sitemaps last): an

@@ -110,48 +110,8 @@ impl<'a> Renderer<'a> {
                     None,
                 )]);
             }
-            Page::Listing {
-                header,
-                base,
-                n,
-                total_pages,
-                total_items,
-                items,
-            } => {
-                self.header(&mut ctx, header, base);
-                // Pulled entries: on the first page of branches and notices.
-                match header {
-                    Header::Branch(b) if *n == 1 => super::pulled::branch(s, &b.id, &mut ctx),
-                    Header::Section {
-                        kind: Kind::Notice, ..
-                    } if *n == 1 => super::pulled::notices(s, &mut ctx),
-                    _ => {}
-                }
-                ctx.insert(
-                    "paginator",
-                    &self.paginator(base, items, *n, *total_pages, *total_items),
-                );
-                ctx.insert("feeds", &self.feeds_for(&["", base]));
-            }
-            Page::Home {
-                notices,
-                news,
-                disclosures,
-                courses,
-                required,
-            } => {
-                let h = &s.home;
-                ctx.insert(
-                    "section",
-                    &SectionView::new(s, h.title.clone(), "", &h.description, &h.intro_html),
-                );
-                ctx.insert("notices", &self.views(notices));
-                ctx.insert("news", &self.views(news));
-                ctx.insert("disclosures", &self.views(disclosures));
-                ctx.insert("courses", &self.course_views(courses));
-                ctx.insert("required_lessons", &self.views(required));
-                super::pulled::home(s, &mut ctx);
-            }
+            Page::Listing { .. } => self.listing(&mut ctx, &job.page),
+            Page::Home { .. } => self.home(&mut ctx, &job.page),
             Page::Lessons { courses, required } => {
                 let sec = &s.sections[&Kind::Lesson];
                 let view = SectionView::new(
@@ -186,6 +146,62 @@ impl<'a> Renderer<'a> {
             None,
             None,
         )])
+    }
+
+    /// A listing page's context: header, pulled entries (on the first page
+    /// of branches and notices), paginator and feeds.
+    fn listing(&self, ctx: &mut Context, page: &Page) {
+        let Page::Listing {
+            header,
+            base,
+            n,
+            total_pages,
+            total_items,
+            items,
+        } = page
+        else {
+            return;
+        };
+        let s = self.site;
+        self.header(ctx, header, base);
+        match header {
+            Header::Branch(b) if *n == 1 => super::pulled::branch(s, &b.id, ctx),
+            Header::Section {
+                kind: Kind::Notice, ..
+            } if *n == 1 => super::pulled::notices(s, ctx),
+            _ => {}
+        }
+        ctx.insert(
+            "paginator",
+            &self.paginator(base, items, *n, *total_pages, *total_items),
+        );
+        ctx.insert("feeds", &self.feeds_for(&["", base]));
+    }
+
+    /// The home page's context: its blocks of each kind, courses, required
+    /// lessons and pulled entries.
+    fn home(&self, ctx: &mut Context, page: &Page) {
+        let Page::Home {
+            notices,
+            news,
+            disclosures,
+            courses,
+            required,
+        } = page
+        else {
+            return;
+        };
+        let (s, h) = (self.site, &self.site.home);
+        ctx.insert(
+            "section",
+            &SectionView::new(s, h.title.clone(), "", &h.description, &h.intro_html),
+        );
+        ctx.insert("notices", &self.views(notices));
+        ctx.insert("news", &self.views(news));
+        ctx.insert("disclosures", &self.views(disclosures));
+        ctx.insert("courses", &self.course_views(courses));
+        ctx.insert("required_lessons", &self.views(required));
+        super::pulled::home(s, ctx);
     }
 
     fn item(&self, job: &Job) -> Result<Vec<OutputFile>, Diagnostic> {

@@ -197,16 +197,44 @@ impl Engine {
         })?;
         timings.push(("渲染", lap.elapsed()));
         let lap = Clock::now();
-        let root: Arc<Path> = std::path::absolute(&self.opts.root)
-            .unwrap_or(self.opts.root.clone())
-            .into();
         let mut update = Update {
             rendered: report.rendered,
             reused: report.reused,
             ..Update::default()
         };
+        self.store(sink.into_files(), &report.files, &mut update);
+        update.changed.sort();
+        update.removed.sort();
+        let site = &prepared.site;
+        update.edited = site
+            .items
+            .iter()
+            .filter(|i| touched.contains(&i.entry.path))
+            .map(|i| site.url(&i.path))
+            .collect();
+        self.next_change = site.next_change.map(|c| c.at);
+        self.search.update(crate::search::Input::of(site));
+        update.warnings = site.warnings.clone();
+        self.caches.model.keep(prepared.site);
+        timings.push(("比较与更新", lap.elapsed()));
+        update.timings = timings;
+        update.took = clock.elapsed();
+        Ok(update)
+    }
+
+    /// Puts the rendered files in the served map, noting which changed,
+    /// and drops the files no longer listed (the search index excepted).
+    fn store(
+        &self,
+        rendered: Vec<crate::output::OutputFile>,
+        listed: &[crate::output::FileMeta],
+        update: &mut Update,
+    ) {
+        let root: Arc<Path> = std::path::absolute(&self.opts.root)
+            .unwrap_or(self.opts.root.clone())
+            .into();
         let mut files = self.files.write().unwrap_or_else(|e| e.into_inner());
-        for f in sink.into_files() {
+        for f in rendered {
             let stored = match f.data {
                 Data::Bytes(b) => Stored::Bytes(b.into()),
                 Data::Static(b) => Stored::Static(b),
@@ -227,11 +255,11 @@ impl Engine {
         // so the files are a superset of the listed ones; equal counts mean
         // nothing was removed. The search index is not listed: it is
         // replaced in the background.
-        if files.len() != report.files.len() + self.search.count() {
-            let listed: rustc_hash::FxHashSet<&str> =
-                report.files.iter().map(|m| m.path.as_str()).collect();
+        if files.len() != listed.len() + self.search.count() {
+            let names: rustc_hash::FxHashSet<&str> =
+                listed.iter().map(|m| m.path.as_str()).collect();
             files.retain(|p, _| {
-                let keep = listed.contains(p.as_str()) || crate::search::is_index_file(p);
+                let keep = names.contains(p.as_str()) || crate::search::is_index_file(p);
                 if !keep {
                     update.removed.push(p.clone());
                 }
@@ -239,23 +267,6 @@ impl Engine {
             });
         }
         drop(files);
-        update.changed.sort();
-        update.removed.sort();
-        let site = &prepared.site;
-        update.edited = site
-            .items
-            .iter()
-            .filter(|i| touched.contains(&i.entry.path))
-            .map(|i| site.url(&i.path))
-            .collect();
-        self.next_change = site.next_change.map(|c| c.at);
-        self.search.update(crate::search::Input::of(site));
-        update.warnings = site.warnings.clone();
-        self.caches.model.keep(prepared.site);
-        timings.push(("比较与更新", lap.elapsed()));
-        update.timings = timings;
-        update.took = clock.elapsed();
-        Ok(update)
     }
 }
 
