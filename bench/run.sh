@@ -132,6 +132,7 @@ done
 if [ -n "$DISK_DIR" ]; then
   n=${SIZES[-1]}
   mkdir -p "$DISK_DIR"
+  DISK_DIR=$(realpath "$DISK_DIR")
   site=$DISK_DIR/dj-$n hugo_site=$DISK_DIR/hugo-$n
   "$GEN" "$n" "$site" --hugo "$hugo_site" >/dev/null
   "$DJ" build --root "$site" --now "$NOW" >/dev/null
@@ -149,7 +150,7 @@ if [ -n "$DISK_DIR" ]; then
   rm -rf "$site/fresh" "$site"/.fresh.old-*
   same=$(rebuild "$DJ" build --root "$site" --now "$NOW")
   hugo_again=$(rebuild hugo --quiet --source "$hugo_site")
-  one=$(ls "$site/content/news" | head -n 1)
+  one=$(ls "$site/content/news" | sed -n 1p)  # not head: SIGPIPE under pipefail
   printf '\n修改一段正文。\n' >> "$site/content/news/$one"
   t0=$(date +%s.%N)
   line=$("$DJ" build --root "$site" --now "$NOW")
