@@ -140,18 +140,8 @@ impl<'r, 'a> BodyRenderer<'r, 'a> {
     }
 
     pub(super) fn event(&mut self, event: Event<'a>, offset: usize, out: &mut Vec<Event<'a>>) {
-        if let Some(img) = &mut self.image {
-            // Inside an image, everything is its (plain-text) alt.
-            match event {
-                Event::Text(t) | Event::Code(t) => img.alt.push_str(&t),
-                Event::End(TagEnd::Image) => {
-                    let html = img.html();
-                    self.image = None;
-                    self.emit(Event::InlineHtml(html.into()), out);
-                }
-                _ => {}
-            }
-            return;
+        if self.image.is_some() {
+            return self.image_event(event, out);
         }
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
@@ -194,39 +184,26 @@ impl<'r, 'a> BodyRenderer<'r, 'a> {
                 }
                 self.emit(Event::Start(Tag::Paragraph), out);
             }
-            Event::End(TagEnd::Paragraph) => {
-                self.para_depth = self.para_depth.saturating_sub(1);
-                if let Some(p) = self.current_para.take()
-                    && !p.trim().is_empty()
-                    && !is_salutation(&p)
-                {
-                    self.first_para = Some(p);
-                }
-                self.emit(Event::End(TagEnd::Paragraph), out);
-            }
+            Event::End(TagEnd::Paragraph) => self.end_paragraph(out),
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }) => {
-                let dest = self.resolve(&dest_url, false, offset);
-                match dest {
-                    Some(dest) => {
-                        self.link_stack.push(false);
-                        self.emit(
-                            Event::Start(Tag::Link {
-                                link_type,
-                                dest_url: dest,
-                                title,
-                                id,
-                            }),
-                            out,
-                        );
-                    }
-                    None => self.link_stack.push(true),
+            }) => match self.resolve(&dest_url, false, offset) {
+                Some(dest_url) => {
+                    self.link_stack.push(false);
+                    let link = Tag::Link {
+                        link_type,
+                        dest_url,
+                        title,
+                        id,
+                    };
+                    self.emit(Event::Start(link), out);
                 }
-            }
+                // A link that resolves to nothing keeps only its text.
+                None => self.link_stack.push(true),
+            },
             Event::End(TagEnd::Link) => {
                 if !self.link_stack.pop().unwrap_or(false) {
                     self.emit(Event::End(TagEnd::Link), out);
@@ -234,20 +211,7 @@ impl<'r, 'a> BodyRenderer<'r, 'a> {
             }
             Event::Start(Tag::Image {
                 dest_url, title, ..
-            }) => {
-                let size = self.links.image_size(&dest_url);
-                let src = self.resolve(&dest_url, true, offset);
-                let srcset = src
-                    .as_ref()
-                    .and_then(|_| self.links.image_srcset(&dest_url));
-                self.image = Some(OpenImage {
-                    src: src.map(|s| s.to_string()),
-                    title: title.to_string(),
-                    size,
-                    srcset,
-                    alt: String::new(),
-                });
-            }
+            }) => self.start_image(&dest_url, &title, offset),
             Event::Html(ref h) | Event::InlineHtml(ref h) => {
                 if h.contains(MORE_MARKER) {
                     self.more_found = true;
@@ -263,6 +227,47 @@ impl<'r, 'a> BodyRenderer<'r, 'a> {
             }
             other => self.emit(other, out),
         }
+    }
+
+    /// Inside an image, everything is its (plain-text) alt; the image is
+    /// written when it ends.
+    fn image_event(&mut self, event: Event<'a>, out: &mut Vec<Event<'a>>) {
+        let Some(img) = &mut self.image else { return };
+        match event {
+            Event::Text(t) | Event::Code(t) => img.alt.push_str(&t),
+            Event::End(TagEnd::Image) => {
+                let html = img.html();
+                self.image = None;
+                self.emit(Event::InlineHtml(html.into()), out);
+            }
+            _ => {}
+        }
+    }
+
+    fn start_image(&mut self, dest_url: &CowStr<'a>, title: &str, offset: usize) {
+        let size = self.links.image_size(dest_url);
+        let src = self.resolve(dest_url, true, offset);
+        let srcset = src.as_ref().and_then(|_| self.links.image_srcset(dest_url));
+        self.image = Some(OpenImage {
+            src: src.map(|s| s.to_string()),
+            title: title.to_string(),
+            size,
+            srcset,
+            alt: String::new(),
+        });
+    }
+
+    /// The first real paragraph (not a salutation such as 各位党员：) is
+    /// the summary's fallback.
+    fn end_paragraph(&mut self, out: &mut Vec<Event<'a>>) {
+        self.para_depth = self.para_depth.saturating_sub(1);
+        if let Some(p) = self.current_para.take()
+            && !p.trim().is_empty()
+            && !is_salutation(&p)
+        {
+            self.first_para = Some(p);
+        }
+        self.emit(Event::End(TagEnd::Paragraph), out);
     }
 
     fn resolve(&mut self, dest: &CowStr<'a>, is_image: bool, offset: usize) -> Option<CowStr<'a>> {
