@@ -142,8 +142,26 @@ impl Executor<'_> {
             .map_err(|e| remote("上传", &u.path, e))
     }
 
-    /// One write, with the headers where the service stores them.
+    /// One file written whole: on SFTP and WebDAV a write replaces the file
+    /// in place, so it goes to a temporary name beside it and is renamed
+    /// over the old one when complete (an SFTP posix-rename, a WebDAV MOVE).
     async fn put(
+        &self,
+        path: &str,
+        data: Vec<u8>,
+        ctype: &str,
+        cache: &str,
+    ) -> opendal::Result<()> {
+        if !matches!(self.kind, Kind::Sftp | Kind::Webdav) {
+            return self.write(path, data, ctype, cache).await;
+        }
+        let tmp = super::remote::temp_path(path, &self.run);
+        self.write(&tmp, data, ctype, cache).await?;
+        self.op.rename(&tmp, path).await
+    }
+
+    /// One write, with the headers where the service stores them.
+    async fn write(
         &self,
         path: &str,
         data: Vec<u8>,

@@ -273,6 +273,11 @@ async fn read_state(
                 .await
                 .map_err(err("清理临时文件", "/"))?;
         }
+        if matches!(kind, config::Kind::Sftp | config::Kind::Webdav) {
+            remote::sweep_rename_temps(op, &journal)
+                .await
+                .map_err(err("清理临时文件", "/"))?;
+        }
         let n = remote::settle(op, &mut state, local, opts.jobs)
             .await
             .map_err(err("核对", "/"))?;

@@ -206,7 +206,73 @@ pub(crate) async fn clear_journal(op: &Operator) -> opendal::Result<()> {
 }
 
 fn is_ours(path: &str) -> bool {
-    path == MANIFEST || path.starts_with(JOURNAL_DIR)
+    path == MANIFEST || path.starts_with(JOURNAL_DIR) || is_temp(path)
+}
+
+/// The marker between a file's name and the run in its temporary name.
+const TEMP_MARK: &str = ".dangjian-";
+
+/// Where an SFTP or WebDAV upload of `path` by `run` is written before it
+/// is renamed into place: a hidden name in the same folder, so the rename
+/// stays on one file system and web servers do not serve it.
+pub(crate) fn temp_path(path: &str, run: &str) -> String {
+    let (dir, name) = match path.rsplit_once('/') {
+        Some((d, n)) => (&path[..=d.len()], n),
+        None => ("", path),
+    };
+    format!("{dir}.{name}{TEMP_MARK}{run}")
+}
+
+/// A temporary name made by [`temp_path`]: hidden, with a run id
+/// (13 digits, a dash, a process id) after the marker.
+fn is_temp(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let Some(rest) = name.strip_prefix('.') else {
+        return false;
+    };
+    rest.rsplit_once(TEMP_MARK).is_some_and(|(base, run)| {
+        !base.is_empty()
+            && run.split_once('-').is_some_and(|(ms, pid)| {
+                ms.len() == 13
+                    && ms.chars().all(|c| c.is_ascii_digit())
+                    && !pid.is_empty()
+                    && pid.chars().all(|c| c.is_ascii_digit())
+            })
+    })
+}
+
+/// Removes the temporary files that SFTP and WebDAV uploads of unfinished
+/// runs may have left: those of each run's last journal part (the earlier
+/// parts were completed, so renamed) and of its manifest. Each is named
+/// exactly, so nothing else on the target is touched.
+pub(crate) async fn sweep_rename_temps(
+    op: &Operator,
+    journal: &[JournalPart],
+) -> opendal::Result<usize> {
+    let paths = rename_temps(journal);
+    let n = paths.len();
+    op.delete_iter(paths).await?;
+    Ok(n)
+}
+
+/// The temporary names [`sweep_rename_temps`] removes.
+fn rename_temps(journal: &[JournalPart]) -> Vec<String> {
+    let mut last: BTreeMap<&str, &JournalPart> = BTreeMap::new();
+    for p in journal {
+        let e = last.entry(&p.run).or_insert(p);
+        if p.seq > e.seq {
+            *e = p;
+        }
+    }
+    last.values()
+        .flat_map(|p| {
+            p.files
+                .keys()
+                .map(String::as_str)
+                .chain([MANIFEST])
+                .map(|f| temp_path(f, &p.run))
+        })
+        .collect()
 }
 
 /// An ETag that is the MD5 of the bytes (a single PUT to an object store).
@@ -349,4 +415,79 @@ pub(crate) async fn sweep_ftp_temps(op: &Operator, pending: &[String]) -> openda
         n += 1;
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(run: &str, seq: u32, files: &[&str]) -> JournalPart {
+        let entry = Entry {
+            hash: "h".into(),
+            size: 1,
+            content_type: "text/html".into(),
+            cache: "no-cache".into(),
+        };
+        JournalPart {
+            run: run.into(),
+            seq,
+            files: files
+                .iter()
+                .map(|f| (f.to_string(), entry.clone()))
+                .collect(),
+        }
+    }
+
+    const RUN: &str = "1763800000000-4242";
+
+    #[test]
+    fn temp_path_is_hidden_beside_the_file() {
+        assert_eq!(
+            temp_path("news/2025/a.html", RUN),
+            format!("news/2025/.a.html.dangjian-{RUN}")
+        );
+        assert_eq!(
+            temp_path("index.html", RUN),
+            format!(".index.html.dangjian-{RUN}")
+        );
+    }
+
+    #[test]
+    fn temp_names_are_recognised_and_site_files_are_not() {
+        assert!(is_temp(&temp_path("news/a.html", RUN)));
+        assert!(is_temp(&temp_path(MANIFEST, RUN)));
+        assert!(is_ours(&temp_path("a/b/c.css", RUN)));
+        for site in [
+            "news/a.html",
+            ".well-known/security.txt",
+            "a.dangjian-1763800000000-4242",
+            "news/.dangjian-1763800000000-4242",
+            ".a.html.dangjian-12-4242",
+            ".a.html.dangjian-1763800000000-",
+            ".a.html.dangjian-1763800000000-42x",
+        ] {
+            assert!(!is_temp(site), "{site}");
+        }
+    }
+
+    #[test]
+    fn sweep_names_the_last_part_of_each_run_and_its_manifest() {
+        let other = "1763800009999-7";
+        let journal = [
+            part(RUN, 1, &["style.css"]),
+            part(RUN, 2, &["news/a.html", "index.html"]),
+            part(other, 1, &["b.html"]),
+        ];
+        let mut got = rename_temps(&journal);
+        got.sort();
+        let mut want = vec![
+            temp_path("news/a.html", RUN),
+            temp_path("index.html", RUN),
+            temp_path(MANIFEST, RUN),
+            temp_path("b.html", other),
+            temp_path(MANIFEST, other),
+        ];
+        want.sort();
+        assert_eq!(got, want);
+    }
 }

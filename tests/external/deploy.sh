@@ -13,7 +13,9 @@
 # dangjian itself) with -9 mid-deploy, then rerunning, converges with
 # nothing lost and nothing that had already arrived uploaded again;
 # --max-deletes refuses; --dry-run changes nothing; a public target refuses
-# a party-scope output; headers on S3.
+# a party-scope output; headers on S3; killing dangjian -9 on SFTP and WebDAV
+# leaves every live file whole (old or new bytes) and the rerun sweeps the
+# temporary files.
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/../.."
@@ -223,6 +225,17 @@ if cmd == "equal":
     print(f"equal: {len(ta)} files")
 elif cmd == "changed":          # files of b that differ from a
     print(sum(1 for k in tb if ta.get(k) != tb[k]))
+elif cmd == "whole":            # every file of b (remote) is a's or c's bytes, none partial
+    import re
+    tc = tree(sys.argv[4])
+    temp = re.compile(r"(^|/)\.[^/]+\.dangjian-\d{13}-\d+$")
+    temps = [k for k in tb if temp.search(k)]
+    bad = [k for k in tb if k not in temps and tb[k] not in (ta.get(k), tc.get(k))]
+    if bad:
+        print("partial or foreign:", bad[:5])
+        sys.exit(1)
+    old = sum(1 for k in tb if k not in temps and tb[k] == ta.get(k) != tc.get(k))
+    print(f"{len(tb) - len(temps)} files whole ({old} still the old bytes), {len(temps)} temporary")
 elif cmd == "matching":         # paths of a (remote) equal to b (local), one a line
     for k in sorted(ta):
         if tb.get(k) == ta[k]:
@@ -396,6 +409,38 @@ interrupt() { # target, what to kill: server|client
 interrupt s3 server
 interrupt s3 client
 
+# 6. Killing dangjian -9 on SFTP and WebDAV, where uploads go to a temporary
+# name and are renamed: every live file is the old or the new bytes, never a
+# partial one; the rerun removes the temporary files and converges.
+interrupt_whole() { # target
+  local t=$1 dj verdict
+  cp -r "$OUT" "$work/old-$t"
+  sed -i "s/^title: .*/title: 整体替换测试 $t $RANDOM/" "$SITE/site.yaml"
+  build
+  "$DJ" deploy --root "$SITE" --target "$t" --jobs 2 -v >"$work/$t-whole.txt" 2>&1 &
+  dj=$!
+  for _ in $(seq 600); do
+    [ "$(grep -c '^  上传 ' "$work/$t-whole.txt" || true)" -ge 100 ] && break
+    kill -0 $dj 2>/dev/null || break
+    sleep 0.05
+  done
+  # On SFTP, aim the kill at an upload under way (its temporary file exists).
+  if [ "$t" = sftp ]; then
+    for _ in $(seq 300); do
+      [ -n "$(find "$work/sftp" -name '.*.dangjian-*' -print -quit)" ] && break
+      sleep 0.01
+    done
+  fi
+  kill -9 $dj
+  wait $dj 2>/dev/null || true
+  ! grep -q '^发布完成' "$work/$t-whole.txt" || fail "$t: the deploy finished before it was killed"
+  verdict=$(cmp_dirs whole "$work/old-$t" "$(remote_dir "$t")" "$OUT") || fail "$t after kill -9: $verdict"
+  deploy --target "$t" >"$work/$t-whole-resume.txt"
+  grep -q "上次发布没有完成" "$work/$t-whole-resume.txt" || fail "$t: no resume note"
+  cmp_dirs equal "$OUT" "$(remote_dir "$t")" >/dev/null || fail "$t: not converged (or temporary files left) after the rerun"
+  echo "$t: killed dangjian -9 after $(grep -c '^  上传 ' "$work/$t-whole.txt" || true) uploads: $verdict; the rerun swept them and converged"
+}
+
 # ---- FTP -------------------------------------------------------------------------
 check_target ftp
 cp -r "$OUT" "$work/out-before-ftp"
@@ -418,12 +463,14 @@ interrupt ftp server
 
 # ---- WebDAV (SeaweedFS's own server), downloaded back through its filer ------------
 check_target dav
+interrupt_whole dav
 
 # ---- SFTP (OpenSSH on loopback) ----------------------------------------------------
 if [ "$SFTP" = yes ]; then
   start_sshd
   check_target sftp
   interrupt sftp server
+  interrupt_whole sftp
 else
   echo "sftp: $SFTP"
 fi
