@@ -21,9 +21,11 @@ pub struct BuildOptions {
     pub root: PathBuf,
     /// The output folder; `root/output` when `None`.
     pub out: Option<PathBuf>,
+    /// Who the build is for: public, party or unit (SPEC "Scope").
     pub scope: Scope,
     /// `--now`, as written; the current time when `None`.
     pub now: Option<String>,
+    /// Publish drafts (`--drafts`, and `serve`).
     pub drafts: bool,
     /// Publish items dated after `now` (`--future`, and `serve`).
     pub future: bool,
@@ -31,10 +33,12 @@ pub struct BuildOptions {
     pub preview: bool,
     /// A `check`: report what any build of any scope would refuse.
     pub check: bool,
+    /// `--base-url`: replaces site.yaml's `base_url` (e.g. an intranet address).
     pub base_url: Option<String>,
 }
 
 impl BuildOptions {
+    /// A public build of the site at `root`, at the current time.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         BuildOptions {
             root: root.into(),
@@ -49,27 +53,32 @@ impl BuildOptions {
         }
     }
 
-    pub fn out_dir(&self) -> PathBuf {
+    pub(crate) fn out_dir(&self) -> PathBuf {
         self.out.clone().unwrap_or_else(|| self.root.join("output"))
     }
 }
 
 /// A site loaded and modelled, ready to render.
 pub struct Prepared {
+    /// The read-only model, after the publication gate.
     pub site: Site,
-    pub theme: Theme,
-    pub timings: Vec<(&'static str, Duration)>,
+    pub(crate) theme: Theme,
+    pub(crate) timings: Vec<(&'static str, Duration)>,
 }
 
 /// What a finished build reports.
 #[derive(Debug)]
 pub struct BuildReport {
+    /// What the gate published and held back.
     pub stats: GateStats,
+    /// Files in the output.
     pub files: usize,
     /// Files written because they are new or changed; the rest were
     /// hard-linked unchanged from the previous output.
     pub written: usize,
+    /// The output folder.
     pub out: PathBuf,
+    /// The instant the build was made for.
     pub now: time::Instant,
     /// When a rebuild would next change the output.
     pub next_change: Option<crate::site::NextChange>,
@@ -81,8 +90,11 @@ pub struct BuildReport {
     pub pulled: crate::pull::BuildNotes,
     /// Image files made now (encoded or stripped) and taken from the cache.
     pub images_made: usize,
+    /// Image files taken from the cache.
     pub images_reused: usize,
+    /// How long each stage took, in order (`--verbose`).
     pub timings: Vec<(&'static str, Duration)>,
+    /// How long the whole build took.
     pub total: Duration,
 }
 
@@ -93,6 +105,7 @@ pub enum BuildError {
     #[error("发现 {} 个问题，未生成网站，原有的输出保持不变", .0.len())]
     Content(Vec<Diagnostic>),
     #[error(transparent)]
+    /// The output could not be written; the previous output is untouched.
     Write(#[from] WriteError),
 }
 
@@ -108,9 +121,9 @@ impl From<RenderError> for BuildError {
 /// What is kept between builds of one site (`serve`): parsed files and
 /// made items, each reused only while what it was made from is unchanged.
 #[derive(Default)]
-pub struct Caches {
-    pub parse: content::ParseCache,
-    pub model: crate::site::ModelCache,
+pub(crate) struct Caches {
+    pub(crate) parse: content::ParseCache,
+    pub(crate) model: crate::site::ModelCache,
 }
 
 /// Loads the configuration, theme and content, and builds the model.
@@ -119,7 +132,7 @@ pub fn prepare(opts: &BuildOptions, progress: &dyn Progress) -> Result<Prepared,
 }
 
 /// [`prepare`], reusing and refilling `caches`.
-pub fn prepare_cached(
+pub(crate) fn prepare_cached(
     opts: &BuildOptions,
     progress: &dyn Progress,
     caches: &mut Caches,
@@ -208,7 +221,7 @@ pub fn render_site(
 }
 
 /// The image stage: every published image made (or found in the cache).
-pub fn process_images(
+pub(crate) fn process_images(
     site: &Site,
     theme: &Theme,
     mode: crate::images::plan::Mode,

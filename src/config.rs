@@ -16,7 +16,7 @@ mod checks;
 pub(crate) use checks::police_code;
 
 /// The name of the configuration file at the site root.
-pub const CONFIG_FILE: &str = "site.yaml";
+pub(crate) const CONFIG_FILE: &str = "site.yaml";
 
 const ROOT_KEYS: &[&str] = &[
     "title",
@@ -56,29 +56,29 @@ const FEEDS_KEYS: &[&str] = &["limit", "full_content"];
 /// Validated site configuration.
 #[derive(Debug, Clone, Serialize, Hash)]
 pub struct Config {
-    pub title: String,
+    pub(crate) title: String,
     /// Absolute base URL, always ending in `/`.
-    pub base_url: String,
+    pub(crate) base_url: String,
     /// Path part of `base_url`, starting and ending in `/` (`/` or `/dangjian/`).
-    pub base_path: String,
-    pub language: String,
+    pub(crate) base_path: String,
+    pub(crate) language: String,
     #[serde(serialize_with = "serialize_tz")]
-    pub timezone: Tz,
-    pub theme: String,
-    pub description: String,
-    pub pagination: usize,
-    pub reading_speed: u32,
-    pub logo: Option<String>,
+    pub(crate) timezone: Tz,
+    pub(crate) theme: String,
+    pub(crate) description: String,
+    pub(crate) pagination: usize,
+    pub(crate) reading_speed: u32,
+    pub(crate) logo: Option<String>,
     /// The picture shared pages show when they have no cover (`og:image`).
-    pub share_image: Option<String>,
-    pub footer: Footer,
-    pub disclosure: DisclosureConfig,
-    pub organization: OrgNode,
-    pub markdown: MarkdownConfig,
-    pub feeds: FeedsConfig,
+    pub(crate) share_image: Option<String>,
+    pub(crate) footer: Footer,
+    pub(crate) disclosure: DisclosureConfig,
+    pub(crate) organization: OrgNode,
+    pub(crate) markdown: MarkdownConfig,
+    pub(crate) feeds: FeedsConfig,
     /// Feeds gathered by `dangjian pull` (`sources:`) and how (`pull:`).
-    pub sources: crate::pull::SourcesConfig,
-    pub search: crate::search::SearchConfig,
+    pub(crate) sources: crate::pull::SourcesConfig,
+    pub(crate) search: crate::search::SearchConfig,
 }
 
 fn serialize_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
@@ -89,32 +89,32 @@ fn serialize_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> 
 /// show them (see README, “网站标识”).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, Hash)]
 #[serde(default)]
-pub struct Footer {
+pub(crate) struct Footer {
     /// 主办单位
-    pub sponsor: Option<String>,
+    pub(crate) sponsor: Option<String>,
     /// 承办单位
-    pub organizer: Option<String>,
+    pub(crate) organizer: Option<String>,
     /// 网站标识码
-    pub site_code: Option<String>,
+    pub(crate) site_code: Option<String>,
     /// The address of the site's 党政机关网站标识 (its certificate page).
-    pub party_gov_mark: Option<String>,
+    pub(crate) party_gov_mark: Option<String>,
     /// ICP备案号
-    pub icp: Option<String>,
+    pub(crate) icp: Option<String>,
     /// 公安机关备案号
-    pub police: Option<String>,
-    pub contact: Option<String>,
+    pub(crate) police: Option<String>,
+    pub(crate) contact: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, Hash)]
 #[serde(default)]
-pub struct DisclosureConfig {
-    pub default_days: u32,
-    pub contact: Option<String>,
-    pub holidays: Vec<String>,
-    pub workdays: Vec<String>,
+pub(crate) struct DisclosureConfig {
+    pub(crate) default_days: u32,
+    pub(crate) contact: Option<String>,
+    pub(crate) holidays: Vec<String>,
+    pub(crate) workdays: Vec<String>,
     /// The built-in holiday schedules with `holidays` and `workdays` on top.
     #[serde(skip)]
-    pub calendar: WorkCalendar,
+    pub(crate) calendar: WorkCalendar,
 }
 
 impl Default for DisclosureConfig {
@@ -131,20 +131,20 @@ impl Default for DisclosureConfig {
 
 /// A node of the organization tree (党组织).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, Hash)]
-pub struct OrgNode {
-    pub id: String,
-    pub name: String,
+pub(crate) struct OrgNode {
+    pub(crate) id: String,
+    pub(crate) name: String,
     #[serde(default)]
-    pub children: Vec<OrgNode>,
+    pub(crate) children: Vec<OrgNode>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, Hash)]
 #[serde(default)]
-pub struct MarkdownConfig {
+pub(crate) struct MarkdownConfig {
     /// Opt out of HTML sanitizing (trusted editors only).
-    pub unsafe_html: bool,
+    pub(crate) unsafe_html: bool,
     /// Highlight fenced code blocks.
-    pub highlight: bool,
+    pub(crate) highlight: bool,
 }
 
 impl Default for MarkdownConfig {
@@ -159,11 +159,11 @@ impl Default for MarkdownConfig {
 /// Feed settings (`feeds:` in site.yaml).
 #[derive(Debug, Clone, Deserialize, Serialize, Hash)]
 #[serde(default)]
-pub struct FeedsConfig {
+pub(crate) struct FeedsConfig {
     /// Items per feed, newest first.
-    pub limit: usize,
+    pub(crate) limit: usize,
     /// Full content in feeds; `false` gives summaries only.
-    pub full_content: bool,
+    pub(crate) full_content: bool,
 }
 
 impl Default for FeedsConfig {
@@ -245,7 +245,7 @@ impl Config {
     }
 
     /// Parses and validates the text of `site.yaml`.
-    pub fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
+    pub(crate) fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         let err = |msg: String| Diagnostic::error(CONFIG_FILE, msg);
         let yaml_err = |e: yaml::YamlError| {
             let mut d = err(e.message.clone()).at_line(e.line);
@@ -297,7 +297,7 @@ impl Config {
     }
 
     /// Replaces the base URL (the `--base-url` flag).
-    pub fn set_base_url(&mut self, url: &str) -> Result<(), String> {
+    pub(crate) fn set_base_url(&mut self, url: &str) -> Result<(), String> {
         let (base_url, base_path) = normalize_base_url(url)?;
         self.base_url = base_url;
         self.base_path = base_path;
@@ -508,7 +508,7 @@ fn normalize_base_url(url: &str) -> Result<(String, String), String> {
 
 impl OrgNode {
     /// Every node of the tree, depth first, with its depth.
-    pub fn walk(&self) -> Vec<(&OrgNode, usize)> {
+    pub(crate) fn walk(&self) -> Vec<(&OrgNode, usize)> {
         let mut out = Vec::new();
         let mut stack = vec![(self, 0)];
         while let Some((node, depth)) = stack.pop() {
@@ -519,7 +519,7 @@ impl OrgNode {
     }
 
     /// All ids known in the tree.
-    pub fn ids(&self) -> Vec<&str> {
+    pub(crate) fn ids(&self) -> Vec<&str> {
         self.walk()
             .into_iter()
             .map(|(n, _)| n.id.as_str())

@@ -11,7 +11,7 @@ use serde::Serialize;
 /// How serious a problem is: errors stop the build, warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     Error,
     Warning,
 }
@@ -19,20 +19,21 @@ pub enum Severity {
 /// One problem, located in a file of the site.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     /// Path relative to the site root (or as given, for files outside it).
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// 1-based line in `path`, when known.
     pub line: Option<usize>,
     /// Front-matter field or configuration key the problem is about.
-    pub field: Option<String>,
+    pub(crate) field: Option<String>,
     /// What is wrong, in Chinese.
     pub message: String,
     /// How to fix it, in Chinese.
-    pub hint: Option<String>,
+    pub(crate) hint: Option<String>,
 }
 
 impl Diagnostic {
+    /// An error about `path` (stops a build), with a Chinese message.
     pub fn error(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
@@ -45,33 +46,34 @@ impl Diagnostic {
     }
 
     /// A problem worth telling that does not stop the build.
-    pub fn warning(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+    pub(crate) fn warning(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(path, message)
         }
     }
 
-    pub fn line(mut self, line: usize) -> Self {
+    pub(crate) fn line(mut self, line: usize) -> Self {
         self.line = Some(line);
         self
     }
 
-    pub fn at_line(mut self, line: Option<usize>) -> Self {
+    pub(crate) fn at_line(mut self, line: Option<usize>) -> Self {
         self.line = line;
         self
     }
 
-    pub fn field(mut self, field: impl Into<String>) -> Self {
+    pub(crate) fn field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
         self
     }
 
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
 
+    /// Whether this stops a build (a warning does not).
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -103,14 +105,14 @@ fn display_path(path: &Path) -> String {
 }
 
 /// Sorts diagnostics into a stable order: by file, line, then message.
-pub fn sort(diags: &mut [Diagnostic]) {
+pub(crate) fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {
         (&a.path, a.line, &a.field, &a.message).cmp(&(&b.path, b.line, &b.field, &b.message))
     });
 }
 
 /// The known name closest to `unknown`, if one is close enough to be a typo.
-pub fn closest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn closest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
     known
         .iter()
         .map(|k| (strsim::damerau_levenshtein(unknown, k), *k))
@@ -120,7 +122,7 @@ pub fn closest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
 }
 
 /// A hint suggesting the closest known name, or listing them all.
-pub fn unknown_name_hint(unknown: &str, known: &[&str]) -> String {
+pub(crate) fn unknown_name_hint(unknown: &str, known: &[&str]) -> String {
     match closest(unknown, known) {
         Some(k) => format!("是不是想写 “{k}”？"),
         None => format!("可用的名称有：{}", known.join("、")),
@@ -128,7 +130,7 @@ pub fn unknown_name_hint(unknown: &str, known: &[&str]) -> String {
 }
 
 /// An I/O failure told in Chinese (the system's own text is English).
-pub fn io_reason(e: &std::io::Error) -> String {
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
     use std::io::ErrorKind as K;
     match e.kind() {
         K::NotFound => "文件或文件夹不存在".into(),
@@ -151,7 +153,7 @@ pub fn io_reason(e: &std::io::Error) -> String {
 
 /// `bytes` as UTF-8 text, or an error naming the first bad line and, when
 /// the file decodes as GBK (Windows Notepad's Chinese default), saying so.
-pub fn utf8_text(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+pub(crate) fn utf8_text(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     String::from_utf8(bytes).map_err(|e| {
         let bytes = e.as_bytes();
         let line = 1 + bytes[..e.utf8_error().valid_up_to()]

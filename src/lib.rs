@@ -5,8 +5,15 @@
 //! publication gate), [`render::render`] turns it into files handed to a
 //! sink, and [`output::Staging`] writes them and swaps them in on success.
 //! [`build::build`] runs them all.
+//!
+//! Items are `pub(crate)` unless `main.rs` or the integration tests use
+//! them; what stays public is documented.
+
+#![warn(missing_docs)]
 
 pub mod build;
+// The command line's help text is in clap's attributes, in Chinese.
+#[allow(missing_docs)]
 pub mod cli;
 pub mod config;
 #[macro_use]

@@ -11,13 +11,13 @@ use crate::time::{self, Instant};
 /// What to create.
 #[derive(Debug, Clone)]
 pub struct NewItem {
-    pub root: PathBuf,
-    pub kind: Kind,
-    pub title: String,
-    pub branch: Option<String>,
-    pub course: Option<String>,
+    pub(crate) root: PathBuf,
+    pub(crate) kind: Kind,
+    pub(crate) title: String,
+    pub(crate) branch: Option<String>,
+    pub(crate) course: Option<String>,
     /// The date to write; the current time when `None`.
-    pub now: Option<String>,
+    pub(crate) now: Option<String>,
 }
 
 /// Writes the file and returns its path (relative to the root).

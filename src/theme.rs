@@ -74,7 +74,7 @@ const BUILTIN_STATIC: &[(&str, &[u8])] = &[
 
 /// Where a static file's bytes come from.
 #[derive(Debug, Clone)]
-pub enum StaticFile {
+pub(crate) enum StaticFile {
     Builtin(&'static [u8]),
     /// A file on disk, relative to the site root.
     Disk(PathBuf),
@@ -82,12 +82,12 @@ pub enum StaticFile {
 
 /// The templates and static files of a build.
 pub struct Theme {
-    pub tera: Tera,
+    pub(crate) tera: Tera,
     /// For each template, a hash of its text and of every template it
     /// extends, includes or imports: what a page rendered with it reads.
-    pub fingerprints: BTreeMap<String, u64>,
+    pub(crate) fingerprints: BTreeMap<String, u64>,
     /// Output path → source, theme files first, then the site's.
-    pub statics: BTreeMap<String, StaticFile>,
+    pub(crate) statics: BTreeMap<String, StaticFile>,
 }
 
 impl Theme {
@@ -175,7 +175,7 @@ impl Theme {
 
 impl Theme {
     /// The fingerprint of a template and everything it reads.
-    pub fn template_fingerprint(&self, name: &str) -> u64 {
+    pub(crate) fn template_fingerprint(&self, name: &str) -> u64 {
         self.fingerprints.get(name).copied().unwrap_or(0)
     }
 }
@@ -272,7 +272,10 @@ fn slash(p: &Path) -> String {
 }
 
 /// A Tera error as a diagnostic naming the template file and line.
-pub fn template_error(err: &tera::Error, file_of: impl Fn(&str) -> Option<String>) -> Diagnostic {
+pub(crate) fn template_error(
+    err: &tera::Error,
+    file_of: impl Fn(&str) -> Option<String>,
+) -> Diagnostic {
     let mut chain = vec![err.to_string()];
     let mut source = std::error::Error::source(err);
     while let Some(s) = source {

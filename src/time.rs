@@ -1,19 +1,19 @@
 //! Dates in front matter and `--now`, read in the site's time zone.
 
-pub mod calendar;
+pub(crate) mod calendar;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 
-pub use calendar::WorkCalendar;
+pub(crate) use calendar::WorkCalendar;
 
 /// An instant with the offset it is shown in.
-pub type Instant = DateTime<FixedOffset>;
+pub(crate) type Instant = DateTime<FixedOffset>;
 
 /// Parses `2026-11-20`, `2026-11-20 09:30`, `2026-11-20 09:30:15`,
 /// `2026-11-20T09:30`, or RFC 3339 (`2026-11-20T09:30:00+08:00`).
 /// Dates without an offset are in `tz`; a bare date is midnight.
-pub fn parse(text: &str, tz: Tz) -> Option<Instant> {
+pub(crate) fn parse(text: &str, tz: Tz) -> Option<Instant> {
     let normalized = chinese_date(text.trim());
     let text = normalized.as_deref().unwrap_or(text.trim());
     if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
@@ -46,7 +46,7 @@ pub fn parse(text: &str, tz: Tz) -> Option<Instant> {
 
 /// Like [`parse`], but a bare date is the end of that day (23:59:59): an
 /// expiry or a 公示 end written as `2026-11-25` includes the 25th.
-pub fn parse_end(text: &str, tz: Tz) -> Option<Instant> {
+pub(crate) fn parse_end(text: &str, tz: Tz) -> Option<Instant> {
     let t = parse(text, tz)?;
     let bare = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").is_ok()
         || NaiveDate::parse_from_str(text.trim(), "%Y/%m/%d").is_ok();
@@ -84,7 +84,7 @@ fn chinese_date(text: &str) -> Option<String> {
 
 /// Why `text` is not a date, and how to write it: the message and hint of
 /// the error an editor sees.
-pub fn explain_bad_date(text: &str) -> (String, String) {
+pub(crate) fn explain_bad_date(text: &str) -> (String, String) {
     let hint = "写成 2026-11-20、2026-11-20 09:30 或 2026-11-20T09:30:00+08:00".to_string();
     let normalized = chinese_date(text.trim()).unwrap_or_else(|| text.trim().replace('/', "-"));
     let date_part = normalized.split([' ', 'T']).next().unwrap_or("");
@@ -121,7 +121,7 @@ pub fn explain_bad_date(text: &str) -> (String, String) {
 }
 
 /// The current time in the site's zone.
-pub fn now(tz: Tz) -> Instant {
+pub(crate) fn now(tz: Tz) -> Instant {
     chrono::Utc::now().with_timezone(&tz).fixed_offset()
 }
 
@@ -129,7 +129,7 @@ pub fn now(tz: Tz) -> Instant {
 /// last working day, by `calendar` (the State Council's schedules and the
 /// site's own `holidays`/`workdays`). Also returns the first year the
 /// period reached whose schedule is unknown (counted Monday to Friday).
-pub fn add_working_days(
+pub(crate) fn add_working_days(
     start: &Instant,
     days: u32,
     calendar: &WorkCalendar,
@@ -145,7 +145,7 @@ pub fn add_working_days(
 }
 
 /// `2026年11月20日`
-pub fn format_date_zh(t: &Instant) -> String {
+pub(crate) fn format_date_zh(t: &Instant) -> String {
     t.format("%Y年%-m月%-d日").to_string()
 }
 

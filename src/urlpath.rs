@@ -14,13 +14,13 @@ const PATH: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'/');
 
 /// Percent-encodes a site path, keeping `/` and unreserved characters.
-pub fn encode_path(path: &str) -> String {
+pub(crate) fn encode_path(path: &str) -> String {
     utf8_percent_encode(path, PATH).to_string()
 }
 
 /// Decodes `%XX` escapes; a string that does not decode to UTF-8 is kept
 /// as written (it then names no file).
-pub fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     percent_decode_str(s)
         .decode_utf8()
         .map_or_else(|_| s.to_string(), |d| d.into_owned())
@@ -33,7 +33,7 @@ pub fn percent_decode(s: &str) -> String {
 /// segments, `\`, NUL, `?`, `#`, or a `%` left after decoding (a double
 /// encoding such as `%252e`). The result is empty or ends with `/` for a
 /// folder.
-pub fn site_path(url_path: &str) -> Option<String> {
+pub(crate) fn site_path(url_path: &str) -> Option<String> {
     let decoded = percent_decode(url_path.trim());
     let rest = decoded.strip_prefix('/')?;
     let folder = rest.strip_suffix('/').unwrap_or(rest);

@@ -10,19 +10,19 @@ use marked_yaml::types::MarkedMappingNode;
 use marked_yaml::{LoadError, LoaderOptions, Node};
 
 /// The largest YAML block accepted (front matter or site.yaml).
-pub const MAX_BYTES: usize = 256 * 1024;
+pub(crate) const MAX_BYTES: usize = 256 * 1024;
 /// The most keys one mapping may hold; beyond it the file is refused
 /// before any key is compared with the known names.
-pub const MAX_KEYS: usize = 200;
+pub(crate) const MAX_KEYS: usize = 200;
 
 /// A YAML problem, in Chinese, located in the parsed text (1-based lines).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct YamlError {
-    pub line: Option<usize>,
+pub(crate) struct YamlError {
+    pub(crate) line: Option<usize>,
     /// The key path the problem is about (`attachments[1].path`), if known.
-    pub path: Option<String>,
-    pub message: String,
-    pub hint: Option<String>,
+    pub(crate) path: Option<String>,
+    pub(crate) message: String,
+    pub(crate) hint: Option<String>,
 }
 
 impl YamlError {
@@ -41,7 +41,7 @@ impl YamlError {
     }
 
     /// The last plain key of the path (`attachments[1].path` → `path`).
-    pub fn field(&self) -> Option<String> {
+    pub(crate) fn field(&self) -> Option<String> {
         let path = self.path.as_deref()?;
         let last = path.rsplit('.').next().unwrap_or(path);
         let key = last.split('[').next().unwrap_or(last);
@@ -50,19 +50,19 @@ impl YamlError {
 }
 
 /// A parsed YAML mapping with positions.
-pub struct Doc {
+pub(crate) struct Doc {
     root: MarkedMappingNode,
 }
 
 /// A key of a mapping that is not known, with its line.
 #[derive(Debug, PartialEq, Eq)]
-pub struct UnknownKey {
-    pub key: String,
-    pub line: Option<usize>,
+pub(crate) struct UnknownKey {
+    pub(crate) key: String,
+    pub(crate) line: Option<usize>,
 }
 
 /// Parses `text`, which must be a mapping (or empty).
-pub fn parse(text: &str) -> Result<Doc, YamlError> {
+pub(crate) fn parse(text: &str) -> Result<Doc, YamlError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.len() > MAX_BYTES {
         return Err(YamlError::at(
@@ -99,12 +99,12 @@ pub fn parse(text: &str) -> Result<Doc, YamlError> {
 
 impl Doc {
     /// The root mapping.
-    pub fn root(&self) -> &MarkedMappingNode {
+    pub(crate) fn root(&self) -> &MarkedMappingNode {
         &self.root
     }
 
     /// Keys of `map` not listed in `known`, in the order written.
-    pub fn unknown_keys(map: &MarkedMappingNode, known: &[&str]) -> Vec<UnknownKey> {
+    pub(crate) fn unknown_keys(map: &MarkedMappingNode, known: &[&str]) -> Vec<UnknownKey> {
         map.keys()
             .filter(|k| !known.contains(&k.as_str()))
             .map(|k| UnknownKey {
@@ -115,14 +115,14 @@ impl Doc {
     }
 
     /// Reads the document into `T`.
-    pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, YamlError> {
+    pub(crate) fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, YamlError> {
         let node = Node::Mapping(self.root.clone());
         deserialize_node(&node)
     }
 
     /// The line of the key or list entry at `path` (`title`,
     /// `attachments[1].path`, `period.start`), if it is written.
-    pub fn line_of(&self, path: &str) -> Option<usize> {
+    pub(crate) fn line_of(&self, path: &str) -> Option<usize> {
         let mut node: Option<&Node> = None;
         let mut map = Some(&self.root);
         let mut line = None;
@@ -188,7 +188,9 @@ fn too_many(line: Option<usize>) -> YamlError {
 }
 
 /// Reads one node into `T`, translating the error.
-pub fn deserialize_node<T: serde::de::DeserializeOwned>(node: &Node) -> Result<T, YamlError> {
+pub(crate) fn deserialize_node<T: serde::de::DeserializeOwned>(
+    node: &Node,
+) -> Result<T, YamlError> {
     marked_yaml::from_node(node).map_err(|e| {
         let path = e
             .path()

@@ -81,7 +81,7 @@ pub(super) fn footer(f: &Footer, doc: &Doc, diags: &mut Vec<Diagnostic>) {
 
 /// The record number in a 公安备案 line (`京公网安备11010502030000号` →
 /// `11010502030000`): its longest run of digits.
-pub fn police_code(text: &str) -> Option<&str> {
+pub(crate) fn police_code(text: &str) -> Option<&str> {
     text.split(|c: char| !c.is_ascii_digit())
         .filter(|s| !s.is_empty())
         .max_by_key(|s| s.len())

@@ -44,14 +44,14 @@ pub(super) type Stamp = (u64, Option<SystemTime>);
 
 impl ParseCache {
     /// Marks a file (relative to the root) as changed: it is read again.
-    pub fn touch(&mut self, rel: PathBuf) {
+    pub(crate) fn touch(&mut self, rel: PathBuf) {
         self.changed.insert(rel);
     }
 
     /// Declares that every change will be reported through
     /// [`ParseCache::touch`] (or the whole `content` folder touched when
     /// that is not sure), so unchanged files need not even be looked at.
-    pub fn trust_reports(&mut self) {
+    pub(crate) fn trust_reports(&mut self) {
         self.trusted = true;
     }
 

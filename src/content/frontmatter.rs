@@ -12,12 +12,12 @@ use crate::yaml;
 /// A Markdown file cut into its YAML block and its body.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Split<'a> {
-    pub yaml: &'a str,
+    pub(crate) yaml: &'a str,
     /// 1-based file line of the first YAML line.
-    pub yaml_line: usize,
-    pub body: &'a str,
+    pub(crate) yaml_line: usize,
+    pub(crate) body: &'a str,
     /// 1-based file line of the first body line.
-    pub body_line: usize,
+    pub(crate) body_line: usize,
 }
 
 /// Why a file could not be split.
@@ -72,7 +72,7 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Scope::Public => "公开",
             Scope::Party => "党内",
@@ -83,7 +83,7 @@ impl Scope {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Level {
+pub(crate) enum Level {
     #[default]
     Normal,
     Important,
@@ -92,7 +92,7 @@ pub enum Level {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum AfterPeriod {
+pub(crate) enum AfterPeriod {
     #[default]
     Keep,
     Archive,
@@ -101,61 +101,61 @@ pub enum AfterPeriod {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Attachment {
-    pub path: String,
-    pub title: Option<String>,
+pub(crate) struct Attachment {
+    pub(crate) path: String,
+    pub(crate) title: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Period {
-    pub start: String,
-    pub end: Option<String>,
+pub(crate) struct Period {
+    pub(crate) start: String,
+    pub(crate) end: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Person {
-    pub name: String,
-    pub gender: Option<String>,
-    pub age: Option<u32>,
-    pub education: Option<String>,
-    pub stage: Option<String>,
+pub(crate) struct Person {
+    pub(crate) name: String,
+    pub(crate) gender: Option<String>,
+    pub(crate) age: Option<u32>,
+    pub(crate) education: Option<String>,
+    pub(crate) stage: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Meeting {
+pub(crate) struct Meeting {
     #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub held_at: Option<String>,
-    pub expected: Option<u32>,
-    pub present: Option<u32>,
-    pub topic: Option<String>,
+    pub(crate) kind: Option<String>,
+    pub(crate) held_at: Option<String>,
+    pub(crate) expected: Option<u32>,
+    pub(crate) present: Option<u32>,
+    pub(crate) topic: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct QuizQuestion {
-    pub question: String,
+pub(crate) struct QuizQuestion {
+    pub(crate) question: String,
     #[serde(default)]
-    pub options: Vec<String>,
-    pub answer: OneOrMore,
-    pub explanation: Option<String>,
+    pub(crate) options: Vec<String>,
+    pub(crate) answer: OneOrMore,
+    pub(crate) explanation: Option<String>,
 }
 
 /// One text or a list of texts: a quiz answer (`B`, `[A, C]`) or a
 /// table's `sort:` (`金额`, `[支部, 金额 降序]`).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(untagged)]
-pub enum OneOrMore {
+pub(crate) enum OneOrMore {
     One(String),
     Many(Vec<String>),
 }
 
 impl OneOrMore {
     /// The texts, one or many.
-    pub fn as_slice(&self) -> &[String] {
+    pub(crate) fn as_slice(&self) -> &[String] {
         match self {
             OneOrMore::One(s) => std::slice::from_ref(s),
             OneOrMore::Many(v) => v,
@@ -168,74 +168,74 @@ impl OneOrMore {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct FrontMatter {
-    pub title: Option<String>,
-    pub date: Option<String>,
-    pub updated: Option<String>,
-    pub summary: Option<String>,
-    pub author: Option<String>,
-    pub branch: Option<String>,
-    pub tags: Vec<String>,
-    pub draft: bool,
-    pub scope: Scope,
-    pub slug: Option<String>,
-    pub cover: Option<String>,
-    pub cover_alt: Option<String>,
-    pub aliases: Vec<String>,
+    pub(crate) title: Option<String>,
+    pub(crate) date: Option<String>,
+    pub(crate) updated: Option<String>,
+    pub(crate) summary: Option<String>,
+    pub(crate) author: Option<String>,
+    pub(crate) branch: Option<String>,
+    pub(crate) tags: Vec<String>,
+    pub(crate) draft: bool,
+    pub(crate) scope: Scope,
+    pub(crate) slug: Option<String>,
+    pub(crate) cover: Option<String>,
+    pub(crate) cover_alt: Option<String>,
+    pub(crate) aliases: Vec<String>,
     /// Why this public item may show personal data (logged in the build summary).
-    pub allow_personal_info: Option<String>,
+    pub(crate) allow_personal_info: Option<String>,
     /// Publish this item's original image files too, with their metadata
     /// (GPS, camera, time) removed without re-encoding.
-    pub keep_original: bool,
+    pub(crate) keep_original: bool,
     // notice
-    pub expires: Option<String>,
-    pub pinned: bool,
-    pub level: Level,
-    pub attachments: Vec<Attachment>,
+    pub(crate) expires: Option<String>,
+    pub(crate) pinned: bool,
+    pub(crate) level: Level,
+    pub(crate) attachments: Vec<Attachment>,
     // disclosure
-    pub category: Option<String>,
-    pub period: Option<Period>,
-    pub contact: Option<String>,
-    pub doc_number: Option<String>,
-    pub issuer: Option<String>,
-    pub after_period: AfterPeriod,
-    pub persons: Vec<Person>,
-    pub meeting: Option<Meeting>,
+    pub(crate) category: Option<String>,
+    pub(crate) period: Option<Period>,
+    pub(crate) contact: Option<String>,
+    pub(crate) doc_number: Option<String>,
+    pub(crate) issuer: Option<String>,
+    pub(crate) after_period: AfterPeriod,
+    pub(crate) persons: Vec<Person>,
+    pub(crate) meeting: Option<Meeting>,
     // disclosure data table (see content::table)
-    pub data: Option<String>,
-    pub sheet: Option<String>,
-    pub columns: std::collections::BTreeMap<String, super::table::ColumnKind>,
-    pub totals: Vec<String>,
-    pub mask: std::collections::BTreeMap<String, super::table::MaskKind>,
-    pub sort: Option<OneOrMore>,
+    pub(crate) data: Option<String>,
+    pub(crate) sheet: Option<String>,
+    pub(crate) columns: std::collections::BTreeMap<String, super::table::ColumnKind>,
+    pub(crate) totals: Vec<String>,
+    pub(crate) mask: std::collections::BTreeMap<String, super::table::MaskKind>,
+    pub(crate) sort: Option<OneOrMore>,
     // lesson
-    pub order: Option<u32>,
-    pub duration: Option<u32>,
-    pub audio: Option<String>,
-    pub video: Option<String>,
-    pub objectives: Vec<String>,
-    pub required: bool,
-    pub quiz: Vec<QuizQuestion>,
+    pub(crate) order: Option<u32>,
+    pub(crate) duration: Option<u32>,
+    pub(crate) audio: Option<String>,
+    pub(crate) video: Option<String>,
+    pub(crate) objectives: Vec<String>,
+    pub(crate) required: bool,
+    pub(crate) quiz: Vec<QuizQuestion>,
     // news
-    pub source: Option<String>,
-    pub photographer: Option<String>,
+    pub(crate) source: Option<String>,
+    pub(crate) photographer: Option<String>,
 }
 
 /// Front matter of an `_index.md` (a section, a course, or the home page).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct SectionFrontMatter {
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub sort: Option<SortBy>,
-    pub pagination: Option<usize>,
-    pub order: Option<u32>,
-    pub cover: Option<String>,
-    pub cover_alt: Option<String>,
+    pub(crate) title: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) sort: Option<SortBy>,
+    pub(crate) pagination: Option<usize>,
+    pub(crate) order: Option<u32>,
+    pub(crate) cover: Option<String>,
+    pub(crate) cover_alt: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum SortBy {
+pub(crate) enum SortBy {
     #[default]
     Date,
     Title,
@@ -297,7 +297,7 @@ const SECTION_FIELDS: &[&str] = &[
 ];
 
 /// The fields an item of `kind` accepts.
-pub fn known_fields(kind: Kind) -> Vec<&'static str> {
+pub(crate) fn known_fields(kind: Kind) -> Vec<&'static str> {
     let extra: &[&str] = match kind {
         Kind::News => NEWS_FIELDS,
         Kind::Notice => NOTICE_FIELDS,
@@ -322,18 +322,18 @@ fn kind_of_field(field: &str) -> Option<Kind> {
 
 /// The YAML of a file, parsed and checked against the fields of its kind.
 pub struct Parsed<'a, T> {
-    pub meta: T,
+    pub(crate) meta: T,
     /// The raw YAML, for finding the line of a field.
-    pub yaml: &'a str,
-    pub yaml_line: usize,
-    pub body: &'a str,
-    pub body_line: usize,
+    pub(crate) yaml: &'a str,
+    pub(crate) yaml_line: usize,
+    pub(crate) body: &'a str,
+    pub(crate) body_line: usize,
 }
 
 impl<T> Parsed<'_, T> {
     /// The file line where the field at `path` (`title`,
     /// `attachments[1].path`) is written, if it is.
-    pub fn field_line(&self, path: &str) -> Option<usize> {
+    pub(crate) fn field_line(&self, path: &str) -> Option<usize> {
         field_line(self.yaml, self.yaml_line, path)
     }
 }
@@ -341,7 +341,7 @@ impl<T> Parsed<'_, T> {
 /// The file line of the field at `path` in a YAML block that starts on
 /// file line `yaml_line`. The block is parsed again: this is only asked
 /// when something is wrong, and keeps no positions in memory meanwhile.
-pub fn field_line(yaml: &str, yaml_line: usize, path: &str) -> Option<usize> {
+pub(crate) fn field_line(yaml: &str, yaml_line: usize, path: &str) -> Option<usize> {
     let doc = yaml::parse(yaml).ok()?;
     doc.line_of(path)
         .or_else(|| doc.line_of(path.split(['.', '[']).next()?))
@@ -360,7 +360,7 @@ pub fn parse_item<'a>(
 }
 
 /// Parses the front matter of an `_index.md`.
-pub fn parse_section<'a>(
+pub(crate) fn parse_section<'a>(
     path: &std::path::Path,
     text: &'a str,
 ) -> Result<Parsed<'a, SectionFrontMatter>, Vec<Diagnostic>> {
@@ -368,7 +368,11 @@ pub fn parse_section<'a>(
 }
 
 /// A YAML problem of the front matter starting at file line `yaml_line`.
-pub fn yaml_diagnostic(path: &std::path::Path, yaml_line: usize, e: yaml::YamlError) -> Diagnostic {
+pub(crate) fn yaml_diagnostic(
+    path: &std::path::Path,
+    yaml_line: usize,
+    e: yaml::YamlError,
+) -> Diagnostic {
     let mut d = Diagnostic::error(path, e.message.clone())
         .at_line(e.line.map(|l| l + yaml_line - 1).or(Some(yaml_line)));
     d.field = e.field();

@@ -7,8 +7,8 @@ mod cache;
 mod entry;
 pub mod frontmatter;
 mod load;
-pub mod slug;
-pub mod table;
+pub(crate) mod slug;
+pub(crate) mod table;
 
 use std::path::PathBuf;
 
@@ -22,21 +22,26 @@ use crate::diagnostic::Diagnostic;
 use crate::time::Instant;
 
 /// The folder under the site root that holds Markdown sources.
-pub const CONTENT_DIR: &str = "content";
+pub(crate) const CONTENT_DIR: &str = "content";
 
 /// What an item is, decided by the folder it lies in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
+    /// 党建动态 (`content/news/`).
     News,
+    /// 通知公告 (`content/notices/`).
     Notice,
+    /// 学习园地 (`content/lessons/`), in courses.
     Lesson,
+    /// 党务公开/公示 (`content/disclosures/`).
     Disclosure,
+    /// A standalone page (`content/pages/`).
     Page,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub(crate) const ALL: [Kind; 5] = [
         Kind::News,
         Kind::Notice,
         Kind::Lesson,
@@ -45,7 +50,7 @@ impl Kind {
     ];
 
     /// The folder under `content/` and the first URL segment.
-    pub fn dir(self) -> &'static str {
+    pub(crate) fn dir(self) -> &'static str {
         match self {
             Kind::News => "news",
             Kind::Notice => "notices",
@@ -55,12 +60,12 @@ impl Kind {
         }
     }
 
-    pub fn from_dir(dir: &str) -> Option<Kind> {
+    pub(crate) fn from_dir(dir: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.dir() == dir)
     }
 
     /// The Chinese name editors know the kind by.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Kind::News => "党建动态",
             Kind::Notice => "通知公告",
@@ -72,7 +77,7 @@ impl Kind {
 }
 
 /// The fixed 党务公开 categories: URL key and Chinese name.
-pub const CATEGORIES: &[(&str, &str)] = &[
+pub(crate) const CATEGORIES: &[(&str, &str)] = &[
     ("dues", "党费收缴"),
     ("membership", "发展党员"),
     ("evaluation", "民主评议"),
@@ -84,7 +89,7 @@ pub const CATEGORIES: &[(&str, &str)] = &[
 ];
 
 /// The category key for a name written either in Chinese or as the key.
-pub fn category_key(name: &str) -> Option<&'static str> {
+pub(crate) fn category_key(name: &str) -> Option<&'static str> {
     let name = name.trim();
     CATEGORIES
         .iter()
@@ -92,7 +97,7 @@ pub fn category_key(name: &str) -> Option<&'static str> {
         .map(|(k, _)| *k)
 }
 
-pub fn category_label(key: &str) -> &'static str {
+pub(crate) fn category_label(key: &str) -> &'static str {
     CATEGORIES
         .iter()
         .find(|(k, _)| *k == key)
@@ -104,44 +109,44 @@ pub fn category_label(key: &str) -> &'static str {
 #[derive(Debug, Clone)]
 pub struct Bundle {
     /// The bundle folder, relative to the site root.
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
     /// Every other file of the bundle, relative to `dir`, sorted.
-    pub assets: Vec<PathBuf>,
+    pub(crate) assets: Vec<PathBuf>,
 }
 
 /// One parsed content file, before any publication decision.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Source file, relative to the site root (`content/news/a.md`).
-    pub path: PathBuf,
-    pub kind: Kind,
+    pub(crate) path: PathBuf,
+    pub(crate) kind: Kind,
     /// The course folder name, for lessons.
-    pub course: Option<String>,
-    pub bundle: Option<Bundle>,
-    pub slug: String,
-    pub title: String,
-    pub date: Option<Instant>,
-    pub updated: Option<Instant>,
-    pub expires: Option<Instant>,
-    pub period: Option<(Instant, Option<Instant>)>,
-    pub category: Option<&'static str>,
-    pub meta: FrontMatter,
+    pub(crate) course: Option<String>,
+    pub(crate) bundle: Option<Bundle>,
+    pub(crate) slug: String,
+    pub(crate) title: String,
+    pub(crate) date: Option<Instant>,
+    pub(crate) updated: Option<Instant>,
+    pub(crate) expires: Option<Instant>,
+    pub(crate) period: Option<(Instant, Option<Instant>)>,
+    pub(crate) category: Option<&'static str>,
+    pub(crate) meta: FrontMatter,
     /// The raw YAML block and its first file line, to locate fields later.
-    pub yaml: String,
-    pub yaml_line: usize,
-    pub body: String,
-    pub body_line: usize,
+    pub(crate) yaml: String,
+    pub(crate) yaml_line: usize,
+    pub(crate) body: String,
+    pub(crate) body_line: usize,
     /// The table of the data file named by `data:`, already masked.
-    pub table: Option<std::sync::Arc<table::Table>>,
+    pub(crate) table: Option<std::sync::Arc<table::Table>>,
     /// A hash of the file's text, bundle files and data file: equal
     /// hashes, equal entries.
-    pub source_hash: u64,
+    pub(crate) source_hash: u64,
 }
 
 impl Entry {
     /// The file line where the field at `path` (`cover`,
     /// `attachments[1].path`) is written, if it is.
-    pub fn field_line(&self, path: &str) -> Option<usize> {
+    pub(crate) fn field_line(&self, path: &str) -> Option<usize> {
         frontmatter::field_line(&self.yaml, self.yaml_line, path)
     }
 
@@ -157,7 +162,7 @@ impl Entry {
 
 /// Which listing an `_index.md` describes.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum SectionKey {
+pub(crate) enum SectionKey {
     Home,
     Kind(Kind),
     Course(String),
@@ -165,21 +170,23 @@ pub enum SectionKey {
 
 /// An `_index.md`: title, description and intro text of a listing.
 #[derive(Debug, Clone)]
-pub struct SectionSource {
-    pub path: PathBuf,
-    pub key: SectionKey,
-    pub meta: SectionFrontMatter,
+pub(crate) struct SectionSource {
+    pub(crate) path: PathBuf,
+    pub(crate) key: SectionKey,
+    pub(crate) meta: SectionFrontMatter,
     /// The raw YAML block (it starts on line 2), to locate fields.
-    pub yaml: String,
-    pub body: String,
-    pub body_line: usize,
+    pub(crate) yaml: String,
+    pub(crate) body: String,
+    pub(crate) body_line: usize,
 }
 
 /// What the walk recorded of a file that is not Markdown: enough for the
 /// model to decide everything without touching the disk again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FileInfo {
+    /// Size in bytes.
     pub size: u64,
+    /// Modification time, where the file system gives one.
     pub modified: Option<std::time::SystemTime>,
     /// Pixel size as shown (EXIF orientation applied), for raster and
     /// vector images whose header could be read.
@@ -200,7 +207,7 @@ const ACTIVE_TYPES: &[&str] = &[
 
 /// Whether the file at `path` (its name, and for SVG its text) would run
 /// as active content on the site's origin.
-pub fn is_active(path: &std::path::Path, read: impl FnOnce() -> Option<Vec<u8>>) -> bool {
+pub(crate) fn is_active(path: &std::path::Path, read: impl FnOnce() -> Option<Vec<u8>>) -> bool {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -242,10 +249,10 @@ pub fn is_active(path: &std::path::Path, read: impl FnOnce() -> Option<Vec<u8>>)
 /// hidden or an editor's temporary file, not a symbolic link), by path
 /// relative to the site root. A path not in here does not exist for the
 /// model, whatever the disk says.
-pub type FileIndex = std::collections::BTreeMap<PathBuf, FileInfo>;
+pub(crate) type FileIndex = std::collections::BTreeMap<PathBuf, FileInfo>;
 
 /// Whether a file name is one of the image types whose size pages show.
-pub fn is_image(path: &std::path::Path) -> bool {
+pub(crate) fn is_image(path: &std::path::Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
         matches!(
             e.to_ascii_lowercase().as_str(),
@@ -258,14 +265,14 @@ pub fn is_image(path: &std::path::Path) -> bool {
 #[derive(Debug, Default)]
 pub struct Content {
     /// Items, sorted by source path.
-    pub entries: Vec<std::sync::Arc<Entry>>,
-    pub sections: Vec<SectionSource>,
+    pub(crate) entries: Vec<std::sync::Arc<Entry>>,
+    pub(crate) sections: Vec<SectionSource>,
     /// Course folders under `lessons/`, sorted.
-    pub courses: Vec<String>,
+    pub(crate) courses: Vec<String>,
     /// Files under `content/` that belong to no bundle, relative to the root.
-    pub loose_files: Vec<PathBuf>,
+    pub(crate) loose_files: Vec<PathBuf>,
     /// Every non-Markdown file under `content/` with its size and time.
-    pub files: FileIndex,
+    pub(crate) files: FileIndex,
     /// Every Markdown source under `content/` (sources are never output).
-    pub markdown: std::collections::BTreeSet<PathBuf>,
+    pub(crate) markdown: std::collections::BTreeSet<PathBuf>,
 }

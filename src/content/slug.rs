@@ -3,10 +3,10 @@
 use pinyin::ToPinyin;
 
 /// Longest derived slug, in bytes; cut at a word boundary.
-pub const MAX_LEN: usize = 60;
+pub(crate) const MAX_LEN: usize = 60;
 
 /// Whether `s` is already a valid slug: lowercase ASCII letters, digits, `-`, `_`.
-pub fn is_valid(s: &str) -> bool {
+pub(crate) fn is_valid(s: &str) -> bool {
     !s.is_empty()
         && !s.starts_with(['-', '.'])
         && s.chars()
@@ -14,7 +14,7 @@ pub fn is_valid(s: &str) -> bool {
 }
 
 /// Slug of an ASCII file stem: lowercased, other characters turned into `-`.
-pub fn from_ascii(stem: &str) -> String {
+pub(crate) fn from_ascii(stem: &str) -> String {
     let mut out = String::with_capacity(stem.len());
     for c in stem.chars() {
         if c.is_ascii_alphanumeric() || c == '_' {
@@ -28,7 +28,7 @@ pub fn from_ascii(stem: &str) -> String {
 
 /// Slug of any text: Chinese characters become toneless pinyin syllables
 /// joined by `-`; ASCII letters and digits are kept; the rest separates words.
-pub fn from_text(text: &str) -> String {
+pub(crate) fn from_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len() * 3);
     let mut in_word = false;
     for c in text.chars() {
@@ -56,7 +56,7 @@ pub fn from_text(text: &str) -> String {
 }
 
 /// Slug of a file stem, or of the title when the stem is not ASCII.
-pub fn derive(stem: &str, title: &str) -> String {
+pub(crate) fn derive(stem: &str, title: &str) -> String {
     if stem.is_ascii() && stem.chars().any(|c| c.is_ascii_alphanumeric()) {
         from_ascii(stem)
     } else {

@@ -69,28 +69,28 @@ impl Kind {
 /// One Cache-Control rule: the first whose glob matches a path wins.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub(crate) struct CacheRule {
-    pub glob: String,
-    pub value: String,
+    pub(crate) glob: String,
+    pub(crate) value: String,
 }
 
 /// A validated deploy target.
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
-    pub name: String,
-    pub kind: Kind,
-    pub endpoint: Option<String>,
-    pub bucket: Option<String>,
-    pub region: Option<String>,
+    pub(crate) name: String,
+    pub(crate) kind: Kind,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) bucket: Option<String>,
+    pub(crate) region: Option<String>,
     /// A folder inside the bucket or server, without leading or trailing `/`.
-    pub prefix: String,
+    pub(crate) prefix: String,
     /// A public site: only `--scope public` outputs may go there.
-    pub public: bool,
+    pub(crate) public: bool,
     /// The server folder (ftp, sftp, webdav) or local folder (fs).
-    pub root: Option<String>,
-    pub user: Option<String>,
-    pub cache_control: Vec<CacheRule>,
-    pub credentials_file: Option<String>,
-    pub known_hosts: Option<String>,
+    pub(crate) root: Option<String>,
+    pub(crate) user: Option<String>,
+    pub(crate) cache_control: Vec<CacheRule>,
+    pub(crate) credentials_file: Option<String>,
+    pub(crate) known_hosts: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -9,9 +9,9 @@ use super::config::Target;
 /// Access key and secret (or user and password), and an SSH key file.
 #[derive(Default, Clone, PartialEq, Eq)]
 pub(crate) struct Credentials {
-    pub key: Option<String>,
-    pub secret: Option<String>,
-    pub ssh_key: Option<String>,
+    pub(crate) key: Option<String>,
+    pub(crate) secret: Option<String>,
+    pub(crate) ssh_key: Option<String>,
 }
 
 impl std::fmt::Debug for Credentials {

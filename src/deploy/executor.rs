@@ -20,23 +20,23 @@ const BATCH_BYTES: u64 = 64 << 20;
 
 /// What the executor needs besides the plan.
 pub(crate) struct Executor<'a> {
-    pub op: &'a Operator,
-    pub kind: Kind,
-    pub local: &'a BTreeMap<String, LocalFile>,
-    pub run: String,
-    pub scope: String,
-    pub jobs: usize,
-    pub progress: bool,
-    pub say: &'a (dyn Fn(&str) + Sync),
-    pub verbose: bool,
+    pub(crate) op: &'a Operator,
+    pub(crate) kind: Kind,
+    pub(crate) local: &'a BTreeMap<String, LocalFile>,
+    pub(crate) run: String,
+    pub(crate) scope: String,
+    pub(crate) jobs: usize,
+    pub(crate) progress: bool,
+    pub(crate) say: &'a (dyn Fn(&str) + Sync),
+    pub(crate) verbose: bool,
 }
 
 /// Counts of what was done.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Done {
-    pub uploaded: usize,
-    pub bytes: u64,
-    pub deleted: usize,
+    pub(crate) uploaded: usize,
+    pub(crate) bytes: u64,
+    pub(crate) deleted: usize,
 }
 
 impl Executor<'_> {

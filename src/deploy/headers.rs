@@ -79,7 +79,7 @@ pub(crate) struct CachePolicy {
 }
 
 impl CachePolicy {
-    pub(crate) fn new(rules: &[CacheRule]) -> CachePolicy {
+    pub fn new(rules: &[CacheRule]) -> CachePolicy {
         CachePolicy {
             rules: rules
                 .iter()

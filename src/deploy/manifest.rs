@@ -22,27 +22,27 @@ pub(crate) const JOURNAL_DIR: &str = ".dangjian-journal/";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Entry {
     /// SHA-256 of the bytes, lowercase hex.
-    pub hash: String,
-    pub size: u64,
+    pub(crate) hash: String,
+    pub(crate) size: u64,
     #[serde(rename = "type")]
-    pub content_type: String,
-    pub cache: String,
+    pub(crate) content_type: String,
+    pub(crate) cache: String,
 }
 
 /// The manifest kept on the target, written after everything else.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Manifest {
-    pub generator: String,
-    pub version: u32,
+    pub(crate) generator: String,
+    pub(crate) version: u32,
     /// The deploy that wrote it (journal parts of that run are stale).
-    pub run: String,
+    pub(crate) run: String,
     /// The scope recorded in the deployed build.json.
-    pub scope: String,
-    pub files: BTreeMap<String, Entry>,
+    pub(crate) scope: String,
+    pub(crate) files: BTreeMap<String, Entry>,
 }
 
 impl Manifest {
-    pub(crate) fn new(run: &str, scope: &str, files: BTreeMap<String, Entry>) -> Manifest {
+    pub fn new(run: &str, scope: &str, files: BTreeMap<String, Entry>) -> Manifest {
         Manifest {
             generator: "dangjian".into(),
             version: 1,
@@ -70,9 +70,9 @@ impl Manifest {
 /// the batch starts. Every part but a run's last was completed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct JournalPart {
-    pub run: String,
-    pub seq: u32,
-    pub files: BTreeMap<String, Entry>,
+    pub(crate) run: String,
+    pub(crate) seq: u32,
+    pub(crate) files: BTreeMap<String, Entry>,
 }
 
 impl JournalPart {
@@ -93,8 +93,8 @@ impl JournalPart {
 /// A file of the local output.
 #[derive(Debug, Clone)]
 pub(crate) struct LocalFile {
-    pub abs: PathBuf,
-    pub entry: Entry,
+    pub(crate) abs: PathBuf,
+    pub(crate) entry: Entry,
 }
 
 /// Why the local output cannot be deployed.

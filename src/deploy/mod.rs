@@ -17,7 +17,7 @@ mod remote;
 mod report;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::diagnostic::Diagnostic;
 use config::Target;
@@ -28,33 +28,27 @@ use remote::ManifestRead;
 /// Validated options of `dangjian deploy`.
 #[derive(Debug, Clone)]
 pub struct DeployOptions {
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
     /// The built output; `root/output` when `None`.
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// `--target NAME`; the first `deploy:` entry when `None`.
-    pub target: Option<String>,
-    pub dry_run: bool,
+    pub(crate) target: Option<String>,
+    pub(crate) dry_run: bool,
     /// Refuse a deploy that would delete more files than this.
-    pub max_deletes: usize,
+    pub(crate) max_deletes: usize,
     /// Upload every file, whatever the target holds.
-    pub force: bool,
+    pub(crate) force: bool,
     /// Parallel transfers.
-    pub jobs: usize,
+    pub(crate) jobs: usize,
     /// Name every file uploaded and deleted.
-    pub verbose: bool,
+    pub(crate) verbose: bool,
     /// Draw a progress bar (on a terminal).
-    pub progress: bool,
+    pub(crate) progress: bool,
 }
 
 /// What a finished (or dry) deploy reports.
 #[derive(Debug, Clone)]
 pub struct DeployReport {
-    pub target: String,
-    pub uploaded: usize,
-    pub uploaded_bytes: u64,
-    pub deleted: usize,
-    pub unchanged: usize,
-    pub elapsed: Duration,
     /// The closing line, in Chinese.
     pub summary: String,
 }
@@ -64,28 +58,53 @@ pub struct DeployReport {
 #[derive(Debug, thiserror::Error)]
 pub enum DeployError {
     #[error("site.yaml 有 {} 个问题", .0.len())]
+    /// The `deploy:` settings have problems (each with file, line and field).
     Config(Vec<Diagnostic>),
     #[error(
         "site.yaml 里没有发布目标\n  提示：在 site.yaml 中加入，例如：\ndeploy:\n  - name: oss\n    type: oss\n    bucket: www\n    region: cn-hangzhou\n    public: true"
     )]
+    /// site.yaml names no deploy target.
     NoTarget,
     #[error("没有名为 “{name}” 的发布目标\n  提示：site.yaml 中的发布目标有：{known}")]
-    UnknownTarget { name: String, known: String },
+    /// The target named on the command line is not in site.yaml.
+    UnknownTarget {
+        /// The name asked for.
+        name: String,
+        /// The names site.yaml has, listed.
+        known: String,
+    },
     #[error("{0}")]
+    /// The output folder is missing or not a finished build.
     Output(String),
     #[error(
         "拒绝发布：输出文件夹是 {scope} 范围的构建（含非公开内容），而目标 “{target}” 是公开网站（public: true）\n  提示：公开网站请用 dangjian build（默认 --scope public）重新构建；内网目标请在 site.yaml 中写 public: false"
     )]
-    Scope { scope: String, target: String },
+    /// A non-public build aimed at a public target.
+    Scope {
+        /// The output's scope (party, unit).
+        scope: String,
+        /// The target's name.
+        target: String,
+    },
     #[error(
         "这次发布将删除目标上的 {count} 个文件，超过上限 {max}，已停止，目标没有任何改动\n  提示：先用 --dry-run 查看将删除哪些文件；确认无误后加 --max-deletes {count} 重新运行"
     )]
-    TooManyDeletes { count: usize, max: usize },
+    /// The deploy would delete more files than `--max-deletes` allows.
+    TooManyDeletes {
+        /// Files the deploy would delete.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
     #[error("{0}")]
+    /// A credential is missing from the environment, or written in site.yaml.
     Credentials(String),
     #[error("读取 “{path}” 失败：{source}")]
+    /// A local file could not be read.
     Local {
+        /// The file.
         path: PathBuf,
+        /// Why.
         source: std::io::Error,
     },
     /// The output could not be read.
@@ -94,13 +113,18 @@ pub enum DeployError {
     #[error(
         "“{0}” 在发布过程中被改变（可能同时运行了 dangjian build）；已上传的文件记录在发布日志中\n  提示：等构建结束后重新运行 dangjian deploy，会从中断处继续"
     )]
+    /// An output file changed while it was being deployed.
     Changed(PathBuf),
     #[error(
         "{action} “{path}” 失败：{message}\n  提示：检查网络、地址和凭据后重新运行 dangjian deploy；已完成的部分不会重复上传，线上网站仍是完整的旧版本或新版本"
     )]
+    /// The target refused or failed an operation.
     Remote {
+        /// What was being done, in Chinese (上传, 删除...).
         action: &'static str,
+        /// The remote path.
         path: String,
+        /// The target's answer.
         message: String,
     },
 }
@@ -192,12 +216,6 @@ fn report(
 ) -> DeployReport {
     let elapsed = start.elapsed();
     DeployReport {
-        target: t.name.clone(),
-        uploaded,
-        uploaded_bytes: bytes,
-        deleted,
-        unchanged,
-        elapsed,
         summary: if dry {
             format!("试运行结束（目标 {}）：没有上传或删除任何文件", t.name)
         } else {

@@ -58,22 +58,22 @@ pub(crate) fn remote_state(
 /// One file to upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Upload {
-    pub path: String,
-    pub entry: Entry,
-    pub class: Class,
+    pub(crate) path: String,
+    pub(crate) entry: Entry,
+    pub(crate) class: Class,
     /// Whether the target had no file there (新增) or another one (更新).
-    pub new: bool,
+    pub(crate) new: bool,
 }
 
 /// What a deploy does.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Plan {
     /// In upload order: assets, feeds, pages, home page; by path within each.
-    pub uploads: Vec<Upload>,
+    pub(crate) uploads: Vec<Upload>,
     /// In deletion order: pages before the feeds and assets they use.
-    pub deletes: Vec<String>,
-    pub unchanged: usize,
-    pub unchanged_bytes: u64,
+    pub(crate) deletes: Vec<String>,
+    pub(crate) unchanged: usize,
+    pub(crate) unchanged_bytes: u64,
 }
 
 impl Plan {

@@ -25,7 +25,7 @@ pub const CACHE_DIR: &str = ".dangjian-cache/images";
 
 /// How long a cached file no build used is kept: a preview with drafts and
 /// a public build use different photos, and neither should evict the other.
-pub const PRUNE_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
+pub(crate) const PRUNE_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// A source's content hash and the stamp it was computed at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +36,7 @@ struct Stamp {
 }
 
 /// The cache of one site.
-pub struct Cache {
+pub(crate) struct Cache {
     dir: PathBuf,
     stamps: Mutex<HashMap<String, Stamp>>,
     /// Whether `stamps` gained or lost entries since it was read.
@@ -65,7 +65,7 @@ fn unhex(s: &str) -> Option<[u8; 32]> {
 
 impl Cache {
     /// Opens (without creating) the cache of the site at `root`.
-    pub fn open(root: &Path) -> Cache {
+    pub(crate) fn open(root: &Path) -> Cache {
         let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
         let dir = root.join(CACHE_DIR);
         let stamps = std::fs::read_to_string(dir.join("sources.tsv"))
@@ -89,13 +89,13 @@ impl Cache {
         }
     }
 
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
 
     /// The SHA-256 of the file at `path` (named `name` in the stamp list),
     /// and its bytes when they had to be read (with `read`).
-    pub fn content_hash(
+    pub(crate) fn content_hash(
         &self,
         name: &str,
         path: &Path,
@@ -140,7 +140,7 @@ impl Cache {
     }
 
     /// The cache file of `recipe` applied to the source with `hash`.
-    pub fn file_for(&self, hash: &[u8; 32], recipe: &str, ext: &str) -> PathBuf {
+    pub(crate) fn file_for(&self, hash: &[u8; 32], recipe: &str, ext: &str) -> PathBuf {
         let mut h = Sha256::new();
         h.update(hash);
         h.update(recipe.as_bytes());
@@ -150,7 +150,7 @@ impl Cache {
     }
 
     /// Writes `bytes` at `path` through a temporary file and a rename.
-    pub fn write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    pub(crate) fn write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let dir = path.parent().unwrap_or(&self.dir);
         std::fs::create_dir_all(dir)?;
         let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
@@ -170,7 +170,7 @@ impl Cache {
 
     /// Marks a cached file as used now (so pruning keeps it), writing its
     /// time only when it is older than a day.
-    pub fn touch(&self, path: &Path) {
+    pub(crate) fn touch(&self, path: &Path) {
         let old = std::fs::metadata(path)
             .and_then(|m| m.modified())
             .ok()
@@ -182,7 +182,7 @@ impl Cache {
     }
 
     /// Saves the stamp list, keeping only sources still in `live`.
-    pub fn save(&self, live: &std::collections::HashSet<String>) -> std::io::Result<()> {
+    pub(crate) fn save(&self, live: &std::collections::HashSet<String>) -> std::io::Result<()> {
         let mut stamps = self.lock();
         let before = stamps.len();
         stamps.retain(|k, _| live.contains(k));
@@ -202,7 +202,7 @@ impl Cache {
     /// Removes cached files that are not in `used` and that no build has
     /// used for [`PRUNE_AFTER`], and temporary files of killed builds.
     /// Returns how many were removed.
-    pub fn prune(&self, used: &std::collections::HashSet<PathBuf>) -> usize {
+    pub(crate) fn prune(&self, used: &std::collections::HashSet<PathBuf>) -> usize {
         let Ok(fans) = std::fs::read_dir(&self.dir) else {
             return 0;
         };

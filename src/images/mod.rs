@@ -11,10 +11,10 @@
 //! cache folder ([`cache`]), from which the writer copies them.
 
 pub mod cache;
-pub mod plan;
-pub mod probe;
-pub mod process;
-pub mod strip;
+pub(crate) mod plan;
+pub(crate) mod probe;
+pub(crate) mod process;
+pub(crate) mod strip;
 
 use std::path::PathBuf;
 
@@ -27,35 +27,35 @@ use probe::{Format, Probe};
 /// column (`SIZES`: 100vw − 2rem) of phones up to 390 px at density 3
 /// (358 × 3 = 1074), which 960 did not (it sent them 1600, 668 KB for the
 /// demo's news page against 344 KB); a desktop at density 2 takes 1600.
-pub const WIDTHS: [u32; 3] = [480, 1080, 1600];
+pub(crate) const WIDTHS: [u32; 3] = [480, 1080, 1600];
 
 /// JPEG quality of the variants (Hugo's and Zola's default too): with 4:2:0
 /// chroma it gives the luma PSNR of the `image` crate's 4:4:4 encoder at
 /// 18% fewer bytes (README, “图片”).
-pub const JPEG_QUALITY: u8 = 75;
+pub(crate) const JPEG_QUALITY: u8 = 75;
 
 /// How wide an image in an article is shown: the column of the default
 /// theme (full width less its padding on phones, 46rem on larger screens).
-pub const SIZES: &str = "(max-width: 48rem) calc(100vw - 2rem), 46rem";
+pub(crate) const SIZES: &str = "(max-width: 48rem) calc(100vw - 2rem), 46rem";
 
 /// Changes whenever processing would produce other bytes for the same
 /// source (an encoder or resizer upgrade, other settings): part of every
 /// cache key. `tests` check it against Cargo.lock.
-pub const ENCODER_VERSION: &str =
+pub(crate) const ENCODER_VERSION: &str =
     "dangjian-images-1;image-0.25.10;jpeg-encoder-0.7.1;fast_image_resize-6.1.0;png-0.18";
 
 /// One resized copy of an image.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-pub struct Variant {
+pub(crate) struct Variant {
     /// Output path, `/`-separated (`news/a/photo-1080.jpg`).
-    pub path: String,
-    pub width: u32,
-    pub height: u32,
+    pub(crate) path: String,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
 }
 
 /// The extension of the variants of an image: JPEG for photos, PNG for
 /// PNGs (screenshots, drawings) and transparent WebPs.
-pub fn variant_ext(p: &Probe) -> &'static str {
+pub(crate) fn variant_ext(p: &Probe) -> &'static str {
     match p.format {
         Format::Png => "png",
         Format::Webp if p.alpha => "png",
@@ -68,7 +68,7 @@ pub fn variant_ext(p: &Probe) -> &'static str {
 /// its own, and one at its own width capped at the largest
 /// (`news/a/IMG_1-480.jpg`, `…-1080.jpg`, `…-1600.jpg`). Heights keep the
 /// shape of the image as shown (orientation applied).
-pub fn variants(out: &str, probe: &Probe) -> Vec<Variant> {
+pub(crate) fn variants(out: &str, probe: &Probe) -> Vec<Variant> {
     let (w, h) = probe.display_size();
     let top = w.min(WIDTHS[WIDTHS.len() - 1]).max(1);
     let stem = match out.rsplit_once('.') {
@@ -98,16 +98,16 @@ fn scaled(h: u32, from: u32, to: u32) -> u32 {
 /// browsers without `srcset`), `srcset`, the largest variant's URL and
 /// its size (for `width` and `height`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Responsive {
-    pub src: String,
-    pub srcset: String,
-    pub largest: String,
-    pub width: u32,
-    pub height: u32,
+pub(crate) struct Responsive {
+    pub(crate) src: String,
+    pub(crate) srcset: String,
+    pub(crate) largest: String,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
 }
 
 /// [`Responsive`] for the image published at `out`, with URLs under `base`.
-pub fn responsive(out: &str, probe: &Probe, base: &str) -> Responsive {
+pub(crate) fn responsive(out: &str, probe: &Probe, base: &str) -> Responsive {
     let vs = variants(out, probe);
     let url = |v: &Variant| format!("{base}{}", crate::urlpath::encode_path(&v.path));
     let middle = vs
@@ -132,23 +132,23 @@ pub fn responsive(out: &str, probe: &Probe, base: &str) -> Responsive {
 /// A published image used by an item: recorded by the model, so that this
 /// stage knows what to publish and whom to name when a file is broken.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ImageUse {
+pub(crate) struct ImageUse {
     /// The image file, relative to the site root.
-    pub source: PathBuf,
+    pub(crate) source: PathBuf,
     /// Where its original would be published (`news/a/photo.jpg`).
-    pub out: String,
+    pub(crate) out: String,
     /// Publish the original too (stripped): `keep_original`, attachments.
-    pub keep: bool,
+    pub(crate) keep: bool,
     /// Its header, as the content walk read it.
-    pub probe: Probe,
+    pub(crate) probe: Probe,
     /// The file that uses it, the field and line (for errors).
-    pub user: PathBuf,
-    pub field: String,
-    pub line: Option<usize>,
+    pub(crate) user: PathBuf,
+    pub(crate) field: String,
+    pub(crate) line: Option<usize>,
 }
 
 /// The message and hint for an image file whose header shows a problem.
-pub fn problem_message(p: &Probe, written: &str) -> (String, String) {
+pub(crate) fn problem_message(p: &Probe, written: &str) -> (String, String) {
     use probe::Problem;
     match (p.problem, p.format) {
         (Some(Problem::Unsupported), Format::Heic) => (

@@ -18,27 +18,27 @@ use crate::theme::{StaticFile, Theme};
 
 /// One image file of the built site.
 #[derive(Debug, Clone)]
-pub struct ImageFile {
+pub(crate) struct ImageFile {
     /// Output path, `/`-separated.
-    pub path: String,
+    pub(crate) path: String,
     /// Its bytes: a file of the cache folder (absolute), or for a plan
     /// without processing (`check`) the source itself.
-    pub data: PathBuf,
+    pub(crate) data: PathBuf,
     /// The source image, relative to the site root.
-    pub source: PathBuf,
+    pub(crate) source: PathBuf,
 }
 
 /// What the image stage produced.
 #[derive(Debug, Default)]
 pub struct Outputs {
     /// Every image file, sorted by output path.
-    pub files: Vec<ImageFile>,
+    pub(crate) files: Vec<ImageFile>,
     /// Output paths where originals would have been copied as they are:
     /// never copied (the files above stand for them).
-    pub replaced: HashSet<String>,
+    pub(crate) replaced: HashSet<String>,
     /// Files encoded or stripped now, and files taken from the cache.
-    pub made: usize,
-    pub reused: usize,
+    pub(crate) made: usize,
+    pub(crate) reused: usize,
     /// Cache files this build used (pruning keeps them).
     used: HashSet<PathBuf>,
     /// Stamp names of the sources (the stamp list keeps them).
@@ -229,7 +229,7 @@ pub fn run(site: &Site, theme: &Theme, mode: Mode) -> Result<Outputs, Vec<Diagno
 }
 
 /// After a successful build: removes cache files unused for a week.
-pub fn prune(root: &Path, outputs: &Outputs) -> usize {
+pub(crate) fn prune(root: &Path, outputs: &Outputs) -> usize {
     Cache::open(root).prune(&outputs.used)
 }
 

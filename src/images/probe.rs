@@ -10,11 +10,11 @@ use std::io::{self, Read, Seek, SeekFrom};
 /// can declare 20,000 × 20,000 pixels and take gigabytes to decode (a
 /// decompression bomb). 100 million pixels is above every phone's normal
 /// modes (a 50 MP sensor gives 8160 × 6120) and takes 300 MB decoded.
-pub const MAX_PIXELS: u64 = 100_000_000;
+pub(crate) const MAX_PIXELS: u64 = 100_000_000;
 
 /// What a file's bytes say it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Format {
+pub(crate) enum Format {
     Jpeg,
     Png,
     Webp,
@@ -29,7 +29,7 @@ pub enum Format {
 
 impl Format {
     /// How editors know the format.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Format::Jpeg => "JPEG",
             Format::Png => "PNG",
@@ -46,7 +46,7 @@ impl Format {
 
 /// Why an image file cannot be published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Problem {
+pub(crate) enum Problem {
     /// Its bytes are not an image (a document or a text renamed `.jpg`).
     NotImage,
     /// Its header ends early: the file was cut off while copying or uploading.
@@ -60,15 +60,15 @@ pub enum Problem {
 /// What the header of an image file says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Probe {
-    pub format: Format,
+    pub(crate) format: Format,
     /// Pixel size as stored (before the orientation is applied).
-    pub width: u32,
-    pub height: u32,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
     /// EXIF orientation, 1 (upright) to 8; 1 when absent.
-    pub orientation: u8,
+    pub(crate) orientation: u8,
     /// Whether it may have transparent pixels (PNG or WebP with alpha).
-    pub alpha: bool,
-    pub problem: Option<Problem>,
+    pub(crate) alpha: bool,
+    pub(crate) problem: Option<Problem>,
 }
 
 impl Probe {
@@ -85,7 +85,7 @@ impl Probe {
 
     /// Pixel size as shown: width and height swap for orientations 5 to 8
     /// (a portrait photo stored sideways by the phone's landscape sensor).
-    pub fn display_size(&self) -> (u32, u32) {
+    pub(crate) fn display_size(&self) -> (u32, u32) {
         if self.orientation >= 5 {
             (self.height, self.width)
         } else {
@@ -94,14 +94,14 @@ impl Probe {
     }
 
     /// Whether the build re-encodes it (resized, oriented, without metadata).
-    pub fn is_processed(&self) -> bool {
+    pub(crate) fn is_processed(&self) -> bool {
         self.problem.is_none() && matches!(self.format, Format::Jpeg | Format::Png | Format::Webp)
     }
 }
 
 /// File extensions of raster images: these files are probed, and the
 /// published ones processed.
-pub fn is_raster_name(path: &std::path::Path) -> bool {
+pub(crate) fn is_raster_name(path: &std::path::Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
         matches!(
             e.to_ascii_lowercase().as_str(),
@@ -126,7 +126,7 @@ pub fn is_raster_name(path: &std::path::Path) -> bool {
 /// What the content walk records of the file at `path` (`rel` relative to
 /// the site root): the size as shown, and for raster images the probe.
 /// `image` says whether the name is an image type whose size pages show.
-pub fn look(
+pub(crate) fn look(
     path: &std::path::Path,
     rel: &std::path::Path,
     image: bool,
@@ -155,7 +155,7 @@ pub fn look(
 }
 
 /// Reads the header of the image in `r`.
-pub fn probe<R: Read + Seek>(r: &mut R) -> io::Result<Probe> {
+pub(crate) fn probe<R: Read + Seek>(r: &mut R) -> io::Result<Probe> {
     let mut head = [0u8; 32];
     let n = read_up_to(r, &mut head)?;
     let head = &head[..n];
@@ -184,7 +184,7 @@ pub fn probe<R: Read + Seek>(r: &mut R) -> io::Result<Probe> {
 }
 
 /// The format named by a file's first bytes.
-pub fn sniff(head: &[u8]) -> Format {
+pub(crate) fn sniff(head: &[u8]) -> Format {
     let starts = |m: &[u8]| head.starts_with(m);
     if starts(&[0xFF, 0xD8, 0xFF]) {
         Format::Jpeg
@@ -315,7 +315,7 @@ fn jpeg<R: Read + Seek>(r: &mut R) -> io::Result<Probe> {
 }
 
 /// The orientation tag (0x0112) of IFD0 of a TIFF structure (EXIF data).
-pub fn tiff_orientation(t: &[u8]) -> Option<u8> {
+pub(crate) fn tiff_orientation(t: &[u8]) -> Option<u8> {
     let le = match t.get(..4)? {
         b"II*\0" => true,
         b"MM\0*" => false,

@@ -12,7 +12,7 @@ use super::probe::{Format, MAX_PIXELS, Probe};
 
 /// What to make of a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Recipe {
+pub(crate) enum Recipe {
     /// Upright, resized to this width, re-encoded.
     Resize(u32),
     /// The original bytes without metadata.
@@ -21,7 +21,7 @@ pub enum Recipe {
 
 impl Recipe {
     /// Its part of the cache key (settings included).
-    pub fn key(&self, p: &Probe) -> String {
+    pub(crate) fn key(&self, p: &Probe) -> String {
         match self {
             Recipe::Resize(w) => format!(
                 "resize;w={w};q={};ext={};sizes=lanczos3",
@@ -32,7 +32,7 @@ impl Recipe {
         }
     }
 
-    pub fn ext(&self, p: &Probe, source_ext: &str) -> String {
+    pub(crate) fn ext(&self, p: &Probe, source_ext: &str) -> String {
         match self {
             Recipe::Resize(_) => super::variant_ext(p).into(),
             Recipe::Strip => source_ext.to_ascii_lowercase(),
@@ -42,7 +42,7 @@ impl Recipe {
 
 /// Why a source could not be processed.
 #[derive(Debug, thiserror::Error)]
-pub enum ProcessError {
+pub(crate) enum ProcessError {
     #[error("图片文件不完整，在中途被截断")]
     Truncated,
     #[error("图片无法解码（{0}）")]
@@ -56,7 +56,11 @@ pub enum ProcessError {
 }
 
 /// Makes every recipe of `recipes` from the source `bytes`, in order.
-pub fn make(bytes: &[u8], probe: &Probe, recipes: &[Recipe]) -> Result<Vec<Vec<u8>>, ProcessError> {
+pub(crate) fn make(
+    bytes: &[u8],
+    probe: &Probe,
+    recipes: &[Recipe],
+) -> Result<Vec<Vec<u8>>, ProcessError> {
     if probe.format == Format::Jpeg {
         super::strip::jpeg_complete(bytes).map_err(|_| ProcessError::Truncated)?;
     }

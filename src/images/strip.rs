@@ -11,7 +11,7 @@
 
 /// Why a file could not be stripped: its structure ends early or is wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum StripError {
+pub(crate) enum StripError {
     #[error("文件不完整")]
     Truncated,
     #[error("文件结构损坏")]
@@ -19,7 +19,7 @@ pub enum StripError {
 }
 
 /// An EXIF block (TIFF structure) holding only the orientation tag.
-pub fn orientation_exif(orientation: u8) -> Vec<u8> {
+pub(crate) fn orientation_exif(orientation: u8) -> Vec<u8> {
     let mut t = b"MM\0*\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0".to_vec();
     t.push(orientation);
     t.extend([0, 0, 0, 0, 0, 0]);
@@ -59,7 +59,7 @@ fn exif_is_personal(t: &[u8]) -> bool {
 
 /// The personal metadata an encoded image still carries, by name (empty
 /// when none): the privacy guard run on every published image.
-pub fn personal_metadata(bytes: &[u8]) -> Vec<String> {
+pub(crate) fn personal_metadata(bytes: &[u8]) -> Vec<String> {
     match super::probe::sniff(bytes) {
         super::probe::Format::Jpeg => jpeg_metadata(bytes),
         super::probe::Format::Png => png_chunks(bytes)
@@ -181,7 +181,7 @@ fn entropy_end(b: &[u8], from: usize) -> Result<usize, StripError> {
 
 /// Whether the JPEG is complete: its image data ends with EOI. (Decoders
 /// fill a cut-off photo with grey and say nothing.)
-pub fn jpeg_complete(b: &[u8]) -> Result<(), StripError> {
+pub(crate) fn jpeg_complete(b: &[u8]) -> Result<(), StripError> {
     jpeg_walk(b, |_| {}).map(|_| ())
 }
 
@@ -362,7 +362,7 @@ fn strip_webp(b: &[u8], orientation: u8) -> Result<Vec<u8>, StripError> {
 
 /// The file with its metadata removed and its pixels untouched; an
 /// orientation other than upright is kept as a one-tag EXIF block.
-pub fn strip(bytes: &[u8], orientation: u8) -> Result<Vec<u8>, StripError> {
+pub(crate) fn strip(bytes: &[u8], orientation: u8) -> Result<Vec<u8>, StripError> {
     match super::probe::sniff(bytes) {
         super::probe::Format::Jpeg => strip_jpeg(bytes, orientation),
         super::probe::Format::Png => strip_png(bytes, orientation),

@@ -55,7 +55,7 @@ pub(super) fn code_block(code: &str, lang: &str, highlight: bool) -> String {
 
 /// The stylesheet for highlighted code (`hl-` classes), light and dark;
 /// made once per process.
-pub fn highlight_css() -> &'static str {
+pub(crate) fn highlight_css() -> &'static str {
     static CSS: OnceLock<String> = OnceLock::new();
     CSS.get_or_init(|| {
         let themes = syntect::highlighting::ThemeSet::load_defaults();

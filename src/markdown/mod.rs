@@ -13,14 +13,14 @@ use pulldown_cmark::{Options, Parser};
 use serde::Serialize;
 
 use events::BodyRenderer;
-pub use highlight::highlight_css;
+pub(crate) use highlight::highlight_css;
+pub(crate) use text::reading_minutes;
 use text::truncate_summary;
-pub use text::{count_words, heading_id, reading_minutes};
 
 /// Latin words read a minute, beside the site's CJK reading speed.
-pub const LATIN_WORDS_PER_MINUTE: u32 = 200;
+pub(crate) const LATIN_WORDS_PER_MINUTE: u32 = 200;
 /// Longest derived summary, in characters.
-pub const SUMMARY_CHARS: usize = 140;
+pub(crate) const SUMMARY_CHARS: usize = 140;
 const MORE_MARKER: &str = "<!-- more -->";
 
 /// What a link in the body should become.
@@ -33,11 +33,17 @@ pub enum LinkTarget {
     /// Drop the link and keep its text (the target is not published).
     Unlink,
     /// The link is broken.
-    Error { message: String, hint: String },
+    Error {
+        /// What is wrong, in Chinese.
+        message: String,
+        /// How to fix it, in Chinese.
+        hint: String,
+    },
 }
 
 /// Decides what each link and image destination becomes.
 pub trait LinkResolver {
+    /// What `dest` (as written) becomes; `is_image` for `![](...)`.
     fn resolve(&self, dest: &str, is_image: bool) -> LinkTarget;
 
     /// The pixel size of the image at `dest`, when it is a site file, so
@@ -56,35 +62,36 @@ pub trait LinkResolver {
 /// A broken link found while rendering, with its line in the source file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkError {
-    pub line: usize,
-    pub message: String,
-    pub hint: String,
+    pub(crate) line: usize,
+    pub(crate) message: String,
+    pub(crate) hint: String,
 }
 
 /// A heading of the rendered body, for a table of contents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Heading {
-    pub level: u8,
-    pub id: String,
-    pub title: String,
+pub(crate) struct Heading {
+    pub(crate) level: u8,
+    pub(crate) id: String,
+    pub(crate) title: String,
 }
 
 /// A rendered Markdown body.
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
+    /// The body as HTML.
     pub html: String,
     /// Plain-text summary: text before `<!-- more -->`, else the first paragraph.
-    pub summary: String,
-    pub cjk_chars: usize,
-    pub latin_words: usize,
-    pub toc: Vec<Heading>,
+    pub(crate) summary: String,
+    pub(crate) cjk_chars: usize,
+    pub(crate) latin_words: usize,
+    pub(crate) toc: Vec<Heading>,
     /// Whether the body had raw HTML (and so was sanitized).
-    pub had_raw_html: bool,
+    pub(crate) had_raw_html: bool,
 }
 
 impl Rendered {
     /// Whole minutes to read, at least one.
-    pub fn reading_minutes(&self, cjk_per_minute: u32) -> u32 {
+    pub(crate) fn reading_minutes(&self, cjk_per_minute: u32) -> u32 {
         reading_minutes(self.cjk_chars, self.latin_words, cjk_per_minute)
     }
 }
@@ -97,6 +104,7 @@ pub struct Markdown {
 }
 
 impl Markdown {
+    /// A renderer; `sanitize` cleans raw HTML, `highlight` colours code blocks.
     pub fn new(sanitize: bool, highlight: bool) -> Self {
         Markdown {
             sanitize,
@@ -170,6 +178,7 @@ fn is_plain_comment(html: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::text::count_words;
     use super::*;
 
     struct NoLinks;

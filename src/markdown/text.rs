@@ -4,7 +4,7 @@
 use super::{LATIN_WORDS_PER_MINUTE, SUMMARY_CHARS};
 
 /// Minutes to read `cjk` CJK characters and `words` Latin words, rounded up, at least 1.
-pub fn reading_minutes(cjk: usize, words: usize, cjk_per_minute: u32) -> u32 {
+pub(crate) fn reading_minutes(cjk: usize, words: usize, cjk_per_minute: u32) -> u32 {
     let minutes =
         cjk as f64 / cjk_per_minute.max(1) as f64 + words as f64 / LATIN_WORDS_PER_MINUTE as f64;
     (minutes.ceil() as u32).max(1)
@@ -12,7 +12,7 @@ pub fn reading_minutes(cjk: usize, words: usize, cjk_per_minute: u32) -> u32 {
 
 /// An anchor id for a heading: letters (CJK included) and digits kept,
 /// spaces and dashes joined by `-`, punctuation dropped.
-pub fn heading_id(title: &str) -> String {
+pub(crate) fn heading_id(title: &str) -> String {
     let mut id = String::with_capacity(title.len());
     for c in title.trim().chars() {
         if c.is_alphanumeric() || c == '_' {
@@ -35,7 +35,7 @@ pub(super) fn is_cjk(c: char) -> bool {
 }
 
 /// Adds the CJK characters and Latin words of `text` to the counts.
-pub fn count_words(text: &str, cjk: &mut usize, words: &mut usize) {
+pub(crate) fn count_words(text: &str, cjk: &mut usize, words: &mut usize) {
     let mut in_word = false;
     for c in text.chars() {
         if is_cjk(c) {

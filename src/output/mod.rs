@@ -10,16 +10,16 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-pub use staging::{Staging, check_out_dir, open_inside, real_path};
+pub(crate) use staging::{Staging, check_out_dir, open_inside, real_path};
 
 /// An I/O failure, naming the path it happened on.
 #[derive(Debug, thiserror::Error)]
 #[error("{action} “{path}” 失败：{source}")]
 pub struct WriteError {
-    pub action: &'static str,
-    pub path: PathBuf,
+    pub(crate) action: &'static str,
+    pub(crate) path: PathBuf,
     #[source]
-    pub source: io::Error,
+    pub(crate) source: io::Error,
 }
 
 fn ctx<T>(r: io::Result<T>, action: &'static str, path: &Path) -> Result<T, WriteError> {
@@ -32,7 +32,7 @@ fn ctx<T>(r: io::Result<T>, action: &'static str, path: &Path) -> Result<T, Writ
 
 /// Where an output file's bytes come from.
 #[derive(Debug, Clone)]
-pub enum Data {
+pub(crate) enum Data {
     Bytes(Vec<u8>),
     Static(&'static [u8]),
     /// Copy of a file, relative to the site root.
@@ -44,7 +44,7 @@ pub enum Data {
 
 /// What an output file is, for the sitemap.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Role {
+pub(crate) enum Role {
     /// An HTML page listed in the sitemap, with its last modification.
     Page { lastmod: Option<String> },
     /// Anything else: redirects, 404, assets, feeds, the sitemap itself.
@@ -55,15 +55,15 @@ pub enum Role {
 #[derive(Debug, Clone)]
 pub struct OutputFile {
     /// Relative to the output folder, `/`-separated.
-    pub path: String,
-    pub data: Data,
-    pub role: Role,
+    pub(crate) path: String,
+    pub(crate) data: Data,
+    pub(crate) role: Role,
     /// The source this file came from, for collision errors.
-    pub source: Option<PathBuf>,
+    pub(crate) source: Option<PathBuf>,
 }
 
 impl OutputFile {
-    pub fn page(
+    pub(crate) fn page(
         path: String,
         html: String,
         lastmod: Option<String>,
@@ -77,7 +77,7 @@ impl OutputFile {
         }
     }
 
-    pub fn other(path: String, data: Data, source: Option<PathBuf>) -> Self {
+    pub(crate) fn other(path: String, data: Data, source: Option<PathBuf>) -> Self {
         OutputFile {
             path,
             data,
@@ -102,13 +102,13 @@ impl OutputFile {
 /// What is remembered of a file once the sink has it (cheap to clone: the
 /// preview keeps the files of every unchanged page between rebuilds).
 #[derive(Debug, Clone)]
-pub struct FileMeta(std::sync::Arc<FileInfo>);
+pub(crate) struct FileMeta(std::sync::Arc<FileInfo>);
 
 #[derive(Debug)]
-pub struct FileInfo {
-    pub path: String,
-    pub role: Role,
-    pub source: Option<PathBuf>,
+pub(crate) struct FileInfo {
+    pub(crate) path: String,
+    pub(crate) role: Role,
+    pub(crate) source: Option<PathBuf>,
     pub(crate) copy_of: Option<PathBuf>,
 }
 
@@ -121,16 +121,17 @@ impl std::ops::Deref for FileMeta {
 
 /// Receives rendered files as they are produced, from many threads.
 pub trait Sink: Sync {
+    /// Takes one finished file.
     fn put(&self, file: OutputFile) -> Result<(), WriteError>;
 }
 
 /// Keeps every file in memory (tests, previews).
 #[derive(Default)]
-pub struct MemorySink(Mutex<Vec<OutputFile>>);
+pub(crate) struct MemorySink(Mutex<Vec<OutputFile>>);
 
 impl MemorySink {
     /// The files received, sorted by path.
-    pub fn into_files(self) -> Vec<OutputFile> {
+    pub(crate) fn into_files(self) -> Vec<OutputFile> {
         let mut files = self.0.into_inner().unwrap_or_else(|e| e.into_inner());
         files.sort_by(|a, b| a.path.cmp(&b.path));
         files

@@ -17,7 +17,7 @@ use super::{Data, OutputFile, Sink, WriteError, ctx};
 /// Opens `root/rel` for reading, refusing if any part of `rel` is a
 /// symbolic link: a file swapped for a link after the content walk
 /// (`photo.png -> /etc/passwd`) is not followed out of the site.
-pub fn open_inside(root: &Path, rel: &Path) -> io::Result<std::fs::File> {
+pub(crate) fn open_inside(root: &Path, rel: &Path) -> io::Result<std::fs::File> {
     let mut at = root.to_path_buf();
     for c in rel.components() {
         at.push(c);
@@ -40,7 +40,7 @@ pub fn open_inside(root: &Path, rel: &Path) -> io::Result<std::fs::File> {
 
 /// The real path of `p`: symbolic links and `..` resolved on the parts
 /// that exist, the rest appended as written.
-pub fn real_path(p: &Path) -> PathBuf {
+pub(crate) fn real_path(p: &Path) -> PathBuf {
     let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     let mut cur = PathBuf::new();
     for c in abs.components() {
@@ -70,7 +70,7 @@ fn is_previous_output(dir: &Path) -> bool {
 /// Refuses output folders whose replacement would destroy something: the
 /// site itself or a folder of it (compared by real path, whatever `..` or
 /// links say), an existing file, or a folder with files that no build made.
-pub fn check_out_dir(root: &Path, out: &Path) -> Result<(), crate::diagnostic::Diagnostic> {
+pub(crate) fn check_out_dir(root: &Path, out: &Path) -> Result<(), crate::diagnostic::Diagnostic> {
     use crate::diagnostic::Diagnostic;
     let (real_root, real_out) = (real_path(root), real_path(out));
     let protected = [
@@ -120,7 +120,7 @@ pub fn check_out_dir(root: &Path, out: &Path) -> Result<(), crate::diagnostic::D
 
 /// A staging folder beside the output folder, receiving rendered files.
 /// Dropped without [`Staging::commit`], it is removed.
-pub struct Staging {
+pub(crate) struct Staging {
     dir: tempfile::TempDir,
     out: PathBuf,
     root: PathBuf,
@@ -316,7 +316,7 @@ impl Staging {
     /// Replaces the output folder with the staged files.
     /// Files written (new or changed) and files hard-linked from the
     /// previous output (unchanged) so far.
-    pub fn counts(&self) -> (usize, usize) {
+    pub(crate) fn counts(&self) -> (usize, usize) {
         use std::sync::atomic::Ordering::Relaxed;
         (self.written.load(Relaxed), self.linked.load(Relaxed))
     }
@@ -325,7 +325,7 @@ impl Staging {
     /// output is moved aside (`.<name>.old-<pid>`) and left for the next
     /// build to remove while it renders: deleting a tree is slow on some
     /// disks, and most of its files are hard links to the new output.
-    pub fn commit(mut self) -> Result<(), WriteError> {
+    pub(crate) fn commit(mut self) -> Result<(), WriteError> {
         if let Some(cleanup) = self.cleanup.take() {
             let _ = cleanup.join();
         }

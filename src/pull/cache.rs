@@ -16,61 +16,61 @@ const FORMAT: u32 = 1;
 /// What is kept of one source between pulls.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CacheFile {
-    pub format: u32,
-    pub id: String,
+    pub(crate) format: u32,
+    pub(crate) id: String,
     /// The URL the entries and validators were fetched from.
-    pub url: String,
+    pub(crate) url: String,
     /// Validators of the last good response, for conditional requests.
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
+    pub(crate) etag: Option<String>,
+    pub(crate) last_modified: Option<String>,
     /// RFC 3339 instants, in the site's zone.
-    pub last_attempt: Option<String>,
-    pub last_success: Option<String>,
+    pub(crate) last_attempt: Option<String>,
+    pub(crate) last_success: Option<String>,
     /// The last pull's failure; `None` after a success.
-    pub last_error: Option<LastError>,
-    pub feed: FeedInfo,
+    pub(crate) last_error: Option<LastError>,
+    pub(crate) feed: FeedInfo,
     /// The entries of the last good response, newest first.
-    pub entries: Vec<CachedEntry>,
+    pub(crate) entries: Vec<CachedEntry>,
 }
 
 /// Why the last pull of a source failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LastError {
     /// The HTTP status, when the server answered.
-    pub status: Option<u16>,
+    pub(crate) status: Option<u16>,
     /// What went wrong, in Chinese.
-    pub message: String,
+    pub(crate) message: String,
     /// When (RFC 3339).
-    pub at: String,
+    pub(crate) at: String,
 }
 
 /// The feed itself, as of the last good response.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FeedInfo {
-    pub title: String,
+pub(crate) struct FeedInfo {
+    pub(crate) title: String,
     /// The site the feed belongs to (http or https), if it names one.
-    pub link: Option<String>,
+    pub(crate) link: Option<String>,
     /// `rss2`, `atom`, `json`, `rss1` or `rss0`.
-    pub format: String,
+    pub(crate) format: String,
 }
 
 /// One entry of a feed, normalized.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CachedEntry {
-    pub id: String,
+    pub(crate) id: String,
     /// Plain text.
-    pub title: String,
+    pub(crate) title: String,
     /// The original page (http or https).
-    pub link: String,
+    pub(crate) link: String,
     /// RFC 3339.
-    pub published: Option<String>,
-    pub updated: Option<String>,
+    pub(crate) published: Option<String>,
+    pub(crate) updated: Option<String>,
     /// Plain text, at most a few hundred characters.
-    pub summary: String,
+    pub(crate) summary: String,
     /// Sanitized HTML, kept only for sources with `full_text: true`.
-    pub content: Option<String>,
-    pub author: Option<String>,
-    pub categories: Vec<String>,
+    pub(crate) content: Option<String>,
+    pub(crate) author: Option<String>,
+    pub(crate) categories: Vec<String>,
 }
 
 impl CacheFile {
@@ -93,7 +93,7 @@ impl CacheFile {
 
 /// Why the cache could not be read or written.
 #[derive(Debug, thiserror::Error)]
-pub enum CacheError {
+pub(crate) enum CacheError {
     #[error("无法读写缓存文件 {path}（{source}）")]
     Io {
         path: PathBuf,
@@ -107,13 +107,13 @@ pub enum CacheError {
 }
 
 /// The cache file of source `id`, relative to the site root.
-pub fn file_of(id: &str) -> PathBuf {
+pub(crate) fn file_of(id: &str) -> PathBuf {
     Path::new(CACHE_DIR).join(format!("{id}.json"))
 }
 
 /// Reads the cache of source `id`; `None` if it was never pulled (or
 /// the file is of another format version).
-pub fn read(root: &Path, id: &str) -> Result<Option<CacheFile>, CacheError> {
+pub(crate) fn read(root: &Path, id: &str) -> Result<Option<CacheFile>, CacheError> {
     let rel = file_of(id);
     let bytes = match std::fs::read(root.join(&rel)) {
         Ok(b) => b,
@@ -129,7 +129,7 @@ pub fn read(root: &Path, id: &str) -> Result<Option<CacheFile>, CacheError> {
 
 /// Writes a source's cache: a temporary file beside it, flushed to disk,
 /// then renamed over the old one.
-pub fn write(root: &Path, file: &CacheFile) -> Result<(), CacheError> {
+pub(crate) fn write(root: &Path, file: &CacheFile) -> Result<(), CacheError> {
     let rel = file_of(&file.id);
     let io = |source| CacheError::Io {
         path: rel.clone(),
@@ -157,7 +157,7 @@ pub fn write(root: &Path, file: &CacheFile) -> Result<(), CacheError> {
 
 /// Removes temporary files left by a pull that was killed (older than an
 /// hour, so a pull running now is not disturbed).
-pub fn clean_leftovers(root: &Path) {
+pub(crate) fn clean_leftovers(root: &Path) {
     let Ok(dir) = std::fs::read_dir(root.join(CACHE_DIR)) else {
         return;
     };

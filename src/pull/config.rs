@@ -41,7 +41,7 @@ const DEFAULT_LIMIT: usize = 20;
 /// Whose entries a source carries.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Target {
+pub(crate) enum Target {
     /// A branch of the org tree (its 基层动态), by id.
     Branch(String),
     /// The level above (上级通知).
@@ -50,38 +50,38 @@ pub enum Target {
 
 /// One validated entry of `sources:`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-pub struct Source {
+pub(crate) struct Source {
     /// Unique; also the cache file's name.
-    pub id: String,
+    pub(crate) id: String,
     /// The feed URL (http or https).
-    pub url: String,
-    pub target: Target,
+    pub(crate) url: String,
+    pub(crate) target: Target,
     /// A display name; else the branch's name (or, upstream, the feed's title).
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Kinds to take (empty: all), recognised by the entry's URL
     /// (`/notices/…`) or a category naming the kind.
-    pub kinds: Vec<Kind>,
+    pub(crate) kinds: Vec<Kind>,
     /// Categories to take (empty: all), matched against the entry's categories.
-    pub categories: Vec<String>,
+    pub(crate) categories: Vec<String>,
     /// The newest entries shown, at most.
-    pub limit: usize,
+    pub(crate) limit: usize,
     /// Entries older than this many days at the build's instant are not shown.
-    pub max_age_days: Option<u32>,
+    pub(crate) max_age_days: Option<u32>,
     /// The source allows its full text to be copied (else title and summary only).
-    pub full_text: bool,
+    pub(crate) full_text: bool,
     /// Line of the entry in site.yaml, for diagnostics.
-    pub line: Option<usize>,
+    pub(crate) line: Option<usize>,
 }
 
 impl Source {
-    pub fn branch(&self) -> Option<&str> {
+    pub(crate) fn branch(&self) -> Option<&str> {
         match &self.target {
             Target::Branch(b) => Some(b),
             Target::Upstream => None,
         }
     }
 
-    pub fn is_upstream(&self) -> bool {
+    pub(crate) fn is_upstream(&self) -> bool {
         self.target == Target::Upstream
     }
 }
@@ -89,21 +89,21 @@ impl Source {
 /// How `dangjian pull` fetches (`pull:` in site.yaml).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(default)]
-pub struct PullSettings {
+pub(crate) struct PullSettings {
     /// Per request, connection to last byte.
-    pub timeout_seconds: u64,
+    pub(crate) timeout_seconds: u64,
     /// Requests in flight at once.
-    pub concurrency: usize,
+    pub(crate) concurrency: usize,
     /// Requests in flight at once to one server (host and port).
-    pub per_host: usize,
+    pub(crate) per_host: usize,
     /// Further tries after a timeout, a network error, 429 or 5xx.
-    pub retries: u32,
+    pub(crate) retries: u32,
     /// The longest `Retry-After` waited for within one pull.
-    pub retry_after_max_seconds: u64,
+    pub(crate) retry_after_max_seconds: u64,
     /// The largest feed accepted, in KiB.
-    pub max_kb: u64,
+    pub(crate) max_kb: u64,
     /// `check` warns about a source whose last success is older than this.
-    pub stale_days: u32,
+    pub(crate) stale_days: u32,
 }
 
 impl Default for PullSettings {
@@ -122,14 +122,14 @@ impl Default for PullSettings {
 
 /// `sources:` and `pull:`, validated.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
-pub struct SourcesConfig {
-    pub sources: Vec<Source>,
-    pub pull: PullSettings,
+pub(crate) struct SourcesConfig {
+    pub(crate) sources: Vec<Source>,
+    pub(crate) pull: PullSettings,
 }
 
 impl SourcesConfig {
     /// Whether some source feeds a branch's 基层动态.
-    pub fn has_branch_sources(&self) -> bool {
+    pub(crate) fn has_branch_sources(&self) -> bool {
         self.sources.iter().any(|s| !s.is_upstream())
     }
 }

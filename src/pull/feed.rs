@@ -17,16 +17,16 @@ const SUMMARY_CHARS: usize = 300;
 
 /// A feed reduced to what the cache keeps.
 #[derive(Debug)]
-pub struct ParsedFeed {
-    pub feed: FeedInfo,
-    pub entries: Vec<CachedEntry>,
+pub(crate) struct ParsedFeed {
+    pub(crate) feed: FeedInfo,
+    pub(crate) entries: Vec<CachedEntry>,
     /// The encoding the bytes were in (`UTF-8`, `GBK`…).
-    pub encoding: &'static str,
+    pub(crate) encoding: &'static str,
 }
 
 /// Decodes and parses a feed fetched from `url`, whose response said
 /// `content_type`. `full_text` keeps the entries' sanitized HTML.
-pub fn parse(
+pub(crate) fn parse(
     bytes: &[u8],
     content_type: Option<&str>,
     url: &str,
@@ -174,7 +174,7 @@ fn plain(t: &model::Text) -> String {
 }
 
 /// `href` if it is an absolute http or https URL (so no `javascript:`).
-pub fn web_url(href: &str) -> Option<String> {
+pub(crate) fn web_url(href: &str) -> Option<String> {
     let u = url::Url::parse(href.trim()).ok()?;
     (matches!(u.scheme(), "http" | "https") && u.host_str().is_some()).then(|| u.to_string())
 }
@@ -182,7 +182,7 @@ pub fn web_url(href: &str) -> Option<String> {
 /// The text of `bytes`: a byte-order mark wins, then the first of the HTTP
 /// charset, the XML declaration, UTF-8 and GB18030 that decodes without
 /// error (Chinese servers often send GBK under a wrong or missing label).
-pub fn decode(
+pub(crate) fn decode(
     bytes: &[u8],
     content_type: Option<&str>,
 ) -> Result<(String, &'static Encoding), String> {

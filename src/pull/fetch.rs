@@ -19,36 +19,36 @@ const BACKOFF_MAX: Duration = Duration::from_secs(8);
 
 /// What to ask for: the URL and the validators of the cached copy.
 #[derive(Debug, Clone)]
-pub struct Request {
-    pub url: String,
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
+pub(crate) struct Request {
+    pub(crate) url: String,
+    pub(crate) etag: Option<String>,
+    pub(crate) last_modified: Option<String>,
 }
 
 /// A response worth keeping.
 #[derive(Debug)]
-pub enum Response {
+pub(crate) enum Response {
     /// 304: the cached copy is current.
     NotModified,
     Body(Body),
 }
 
 #[derive(Debug)]
-pub struct Body {
-    pub bytes: Vec<u8>,
-    pub content_type: Option<String>,
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
+pub(crate) struct Body {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) content_type: Option<String>,
+    pub(crate) etag: Option<String>,
+    pub(crate) last_modified: Option<String>,
     /// The URL after redirects (relative links resolve against it).
-    pub url: String,
+    pub(crate) url: String,
 }
 
 /// Why a source could not be fetched.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    pub status: Option<u16>,
+pub(crate) struct Failure {
+    pub(crate) status: Option<u16>,
     /// In Chinese, for editors.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// Whether and when to try again after a failed attempt.
@@ -65,7 +65,7 @@ struct AttemptError {
 }
 
 /// Fetches feeds with the limits of `pull:`, shared by every source of a pull.
-pub struct Fetcher {
+pub(crate) struct Fetcher {
     client: reqwest::Client,
     settings: PullSettings,
     global: Semaphore,
@@ -106,7 +106,7 @@ impl Fetcher {
     /// Fetches `req`, trying again after timeouts, network errors, 429 and
     /// 5xx; returns the result and the number of attempts. `seed` spreads
     /// the retries of different sources apart.
-    pub async fn fetch(&self, req: &Request, seed: u64) -> (Result<Response, Failure>, u32) {
+    pub(crate) async fn fetch(&self, req: &Request, seed: u64) -> (Result<Response, Failure>, u32) {
         let host = self.host(&req.url);
         let mut attempt = 0;
         loop {

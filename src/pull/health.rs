@@ -14,28 +14,28 @@ use crate::time::Instant;
 /// One source's state, as of its cache.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceStatus {
-    pub id: String,
-    pub url: String,
+    pub(crate) id: String,
+    pub(crate) url: String,
     /// The branch it feeds; `None` for upstream.
-    pub branch: Option<String>,
-    pub upstream: bool,
+    pub(crate) branch: Option<String>,
+    pub(crate) upstream: bool,
     /// RFC 3339, or `None` if never.
-    pub last_attempt: Option<String>,
-    pub last_success: Option<String>,
+    pub(crate) last_attempt: Option<String>,
+    pub(crate) last_success: Option<String>,
     /// The failure of the last pull, if it failed.
-    pub last_error: Option<LastError>,
+    pub(crate) last_error: Option<LastError>,
     /// Entries in the cache.
-    pub entries: usize,
+    pub(crate) entries: usize,
     /// Days since the last success, whole days rounded down.
-    pub days_since_success: Option<i64>,
+    pub(crate) days_since_success: Option<i64>,
     /// No success for more than `pull.stale_days` (or never).
-    pub stale: bool,
+    pub(crate) stale: bool,
     /// The cache file exists but cannot be read.
-    pub unreadable: Option<String>,
+    pub(crate) unreadable: Option<String>,
 }
 
 /// Every configured source's state at `now`, in `sources:` order.
-pub fn statuses(root: &Path, config: &Config, now: Instant) -> Vec<SourceStatus> {
+pub(crate) fn statuses(root: &Path, config: &Config, now: Instant) -> Vec<SourceStatus> {
     let stale_days = i64::from(config.sources.pull.stale_days);
     config
         .sources
@@ -71,7 +71,7 @@ pub fn statuses(root: &Path, config: &Config, now: Instant) -> Vec<SourceStatus>
 /// Warnings for `check`: sources whose last pull failed, that are stale or
 /// never pulled. One per source at most (an unreadable cache is reported
 /// by [`super::load`]).
-pub fn diagnostics(config: &Config, statuses: &[SourceStatus]) -> Vec<Diagnostic> {
+pub(crate) fn diagnostics(config: &Config, statuses: &[SourceStatus]) -> Vec<Diagnostic> {
     let stale_days = config.sources.pull.stale_days;
     config
         .sources

@@ -7,18 +7,17 @@
 //! published. [`health`] tells how each source stands, for `check`.
 
 mod cache;
-pub mod config;
+pub(crate) mod config;
 mod feed;
 mod fetch;
 pub mod health;
 mod model;
-pub mod review;
+pub(crate) mod review;
 mod run;
 mod text;
 
 pub use cache::{CACHE_DIR, CacheFile, CachedEntry, LastError};
-pub use config::{PullSettings, Source, SourcesConfig, Target};
-pub use health::SourceStatus;
+pub(crate) use config::SourcesConfig;
 pub use model::{Pulled, PulledEntry, SourceLink, load};
 pub use run::{Outcome, PullOptions, PullReport, SourceResult, run};
 
@@ -26,13 +25,15 @@ pub use run::{Outcome, PullOptions, PullReport, SourceResult, run};
 /// the warnings (entries held back, unreadable caches).
 #[derive(Debug, Clone, Default)]
 pub struct BuildNotes {
+    /// The summary line, when the site has sources.
     pub line: Option<String>,
+    /// Entries held back and caches that could not be read.
     pub warnings: Vec<crate::Diagnostic>,
 }
 
 impl Pulled {
     /// The build summary's line and warnings.
-    pub fn notes(&self) -> BuildNotes {
+    pub(crate) fn notes(&self) -> BuildNotes {
         let line = (!self.sources.is_empty()).then(|| {
             let mut line = format!(
                 "上下联动：{} 个来源，显示基层动态 {} 条、上级通知 {} 条（读自 {CACHE_DIR}/，未联网）",

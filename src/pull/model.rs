@@ -25,55 +25,55 @@ const SUMMARY_CHARS: usize = 140;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PulledEntry {
     /// The source's id.
-    pub source: String,
+    pub(crate) source: String,
     /// The source's display name.
-    pub source_name: String,
+    pub(crate) source_name: String,
     /// The branch whose 基层动态 this is; `None` for 上级通知.
-    pub branch: Option<String>,
-    pub upstream: bool,
-    pub title: String,
+    pub(crate) branch: Option<String>,
+    pub(crate) upstream: bool,
+    pub(crate) title: String,
     /// The original page (http or https).
-    pub link: String,
-    pub date: Option<Instant>,
+    pub(crate) link: String,
+    pub(crate) date: Option<Instant>,
     /// Plain text.
-    pub summary: String,
+    pub(crate) summary: String,
     /// Sanitized HTML, only for sources with `full_text: true`.
-    pub content: Option<String>,
-    pub author: Option<String>,
+    pub(crate) content: Option<String>,
+    pub(crate) author: Option<String>,
 }
 
 /// A configured source as pages show it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SourceLink {
-    pub id: String,
-    pub name: String,
-    pub branch: Option<String>,
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) branch: Option<String>,
     /// The source's site, as its feed names it.
-    pub site: Option<String>,
+    pub(crate) site: Option<String>,
     /// Entries shown.
-    pub count: usize,
+    pub(crate) count: usize,
 }
 
 /// Everything pulled that a build shows, and what it has to say about it.
 #[derive(Debug, Clone, Default)]
 pub struct Pulled {
     /// Newest first (undated last), then by source and link.
-    pub entries: Vec<PulledEntry>,
+    pub(crate) entries: Vec<PulledEntry>,
     /// Indices of branch entries (基层动态) and of upstream ones (上级通知).
-    pub jiceng: Vec<usize>,
-    pub upstream: Vec<usize>,
+    pub(crate) jiceng: Vec<usize>,
+    pub(crate) upstream: Vec<usize>,
     /// Branch id → entries of the branch and its descendants.
-    pub by_branch: BTreeMap<String, Vec<usize>>,
+    pub(crate) by_branch: BTreeMap<String, Vec<usize>>,
     /// Every configured source, in `sources:` order.
-    pub sources: Vec<SourceLink>,
+    pub(crate) sources: Vec<SourceLink>,
     /// Whether some source feeds 基层动态 (then `/jiceng/` exists).
-    pub has_branch_sources: bool,
+    pub(crate) has_branch_sources: bool,
     /// Sources configured but never pulled.
-    pub never_pulled: usize,
+    pub(crate) never_pulled: usize,
     /// Entries held back and unreadable caches, as warnings.
-    pub notes: Vec<Diagnostic>,
+    pub(crate) notes: Vec<Diagnostic>,
     /// A hash of all of the above that pages show.
-    pub fingerprint: u64,
+    pub(crate) fingerprint: u64,
 }
 
 /// The pulled entries a build with `gate` shows, from the cache under `root`.

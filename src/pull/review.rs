@@ -15,7 +15,7 @@ use crate::site::pii;
 /// a warning naming the source and the entry. A refused entry is left
 /// out (the rest of the site is built): one branch's mistake must not
 /// stop the county's site, and it must never be published.
-pub fn admit(source: &Source, entry: &PulledEntry, scope: Scope) -> Result<(), Diagnostic> {
+pub(crate) fn admit(source: &Source, entry: &PulledEntry, scope: Scope) -> Result<(), Diagnostic> {
     if scope != Scope::Public {
         return Ok(());
     }

@@ -20,11 +20,11 @@ use crate::time::{self, Instant};
 /// Validated options of `dangjian pull`.
 #[derive(Debug, Clone)]
 pub struct PullOptions {
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
     /// `--now`: the instant recorded in the cache (default: the clock).
-    pub now: Option<String>,
+    pub(crate) now: Option<String>,
     /// `--only`: pull just these sources (all when empty).
-    pub only: Vec<String>,
+    pub(crate) only: Vec<String>,
 }
 
 /// How one source's pull ended.
@@ -33,16 +33,25 @@ pub struct PullOptions {
 pub enum Outcome {
     /// New entries stored.
     Updated {
+        /// Entries now cached.
         entries: usize,
+        /// The feed's text encoding (UTF-8, GBK...).
         encoding: &'static str,
     },
     /// 304: the cached entries are current.
-    NotModified { entries: usize },
+    NotModified {
+        /// Entries in the cache.
+        entries: usize,
+    },
     /// The previous entries (`kept`) stay; the failure is recorded.
     Failed {
+        /// The HTTP status, when there was an answer.
         status: Option<u16>,
+        /// Why, in Chinese.
         message: String,
+        /// Entries kept from the previous pull.
         kept: usize,
+        /// When the source last answered (RFC 3339).
         last_success: Option<String>,
     },
 }
@@ -50,13 +59,12 @@ pub enum Outcome {
 /// One source's pull.
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceResult {
-    pub id: String,
-    pub url: String,
+    pub(crate) id: String,
+    pub(crate) url: String,
     #[serde(flatten)]
+    /// How it ended.
     pub outcome: Outcome,
-    pub attempts: u32,
-    #[serde(skip)]
-    pub took: Duration,
+    pub(crate) attempts: u32,
 }
 
 impl std::fmt::Display for SourceResult {
@@ -94,16 +102,20 @@ pub struct PullReport {
     /// In the order of `sources:`.
     pub results: Vec<SourceResult>,
     #[serde(skip)]
+    /// How long the whole pull took.
     pub took: Duration,
 }
 
 impl PullReport {
+    /// Sources that failed.
     pub fn failed(&self) -> usize {
         self.count(|o| matches!(o, Outcome::Failed { .. }))
     }
+    /// Sources with new entries.
     pub fn updated(&self) -> usize {
         self.count(|o| matches!(o, Outcome::Updated { .. }))
     }
+    /// Sources unchanged since the last pull.
     pub fn not_modified(&self) -> usize {
         self.count(|o| matches!(o, Outcome::NotModified { .. }))
     }
@@ -230,7 +242,6 @@ impl Job {
     }
 
     async fn pull_one(self, source: Source) -> SourceResult {
-        let clock = Clock::now();
         // Only the validators are kept while waiting for the network: with
         // a thousand sources in flight, whole caches would add up.
         let req = {
@@ -279,7 +290,6 @@ impl Job {
             url,
             outcome,
             attempts,
-            took: clock.elapsed(),
         }
     }
 }

@@ -8,7 +8,7 @@ const DROPPED_TAGS: &[&str] = &["img"];
 
 /// `html` sanitized like raw HTML in local Markdown, with relative links
 /// made absolute against `base` (the entry's page) and images dropped.
-pub fn sanitize(html: &str, base: &str) -> String {
+pub(crate) fn sanitize(html: &str, base: &str) -> String {
     let mut b = ammonia::Builder::default();
     b.rm_tags(DROPPED_TAGS.iter().copied())
         .link_rel(Some("noopener noreferrer"));
@@ -22,7 +22,7 @@ pub fn sanitize(html: &str, base: &str) -> String {
 
 /// The text of an HTML fragment: tags and scripts gone, entities decoded,
 /// whitespace collapsed, block ends kept apart by a space.
-pub fn html_to_text(html: &str) -> String {
+pub(crate) fn html_to_text(html: &str) -> String {
     let spaced = space_blocks(html);
     let clean = ammonia::Builder::empty()
         .clean_content_tags(HashSet::from(["script", "style", "title"]))
@@ -75,7 +75,7 @@ fn space_blocks(html: &str) -> String {
 }
 
 /// At most `max` characters of `s`, with `…` when cut.
-pub fn truncate(s: &str, max: usize) -> String {
+pub(crate) fn truncate(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         None => s.to_string(),
         Some((at, _)) => format!("{}…", s[..at].trim_end()),

@@ -9,7 +9,7 @@ use crate::output::{Data, OutputFile};
 
 impl Renderer<'_> {
     /// Redirect pages for every `aliases` entry.
-    pub fn aliases(&self, diags: &mut Vec<Diagnostic>) -> Vec<OutputFile> {
+    pub(crate) fn aliases(&self, diags: &mut Vec<Diagnostic>) -> Vec<OutputFile> {
         let s = self.site;
         let mut out = Vec::new();
         for item in &s.items {

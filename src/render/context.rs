@@ -13,45 +13,45 @@ use crate::site::{FileRef, Item, Site};
 use crate::time::{Instant, format_date_zh};
 
 #[derive(Serialize)]
-pub struct SiteView<'a> {
-    pub title: &'a str,
-    pub description: &'a str,
-    pub base_url: &'a str,
-    pub base_path: &'a str,
-    pub language: &'a str,
-    pub logo: Option<String>,
+pub(crate) struct SiteView<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) description: &'a str,
+    pub(crate) base_url: &'a str,
+    pub(crate) base_path: &'a str,
+    pub(crate) language: &'a str,
+    pub(crate) logo: Option<String>,
     /// Absolute URL of the default share picture (`og:image`), if set.
-    pub share_image: Option<String>,
-    pub footer: FooterView<'a>,
-    pub nav: Vec<Link>,
+    pub(crate) share_image: Option<String>,
+    pub(crate) footer: FooterView<'a>,
+    pub(crate) nav: Vec<Link>,
     /// `public`, `party` or `unit`: the audience of this build.
-    pub scope: &'static str,
-    pub scope_label: &'static str,
-    pub stylesheets: Vec<String>,
+    pub(crate) scope: &'static str,
+    pub(crate) scope_label: &'static str,
+    pub(crate) stylesheets: Vec<String>,
     /// URL of the code-highlighting stylesheet, for pages with code.
-    pub highlight_css: String,
+    pub(crate) highlight_css: String,
     /// URL of the theme's script (text size, read aloud, print).
-    pub script: String,
+    pub(crate) script: String,
     /// A `serve` preview: drafts, scheduled and party items carry banners.
-    pub preview: bool,
+    pub(crate) preview: bool,
     /// URL of the search page, when search is on.
-    pub search: Option<String>,
+    pub(crate) search: Option<String>,
 }
 
 #[derive(Debug, Serialize, Clone, Hash)]
-pub struct Link {
-    pub title: String,
-    pub url: String,
+pub(crate) struct Link {
+    pub(crate) title: String,
+    pub(crate) url: String,
 }
 
 #[derive(Debug, Clone, Serialize, Hash)]
-pub struct DateView {
+pub(crate) struct DateView {
     /// RFC 3339 with the site's offset.
-    pub iso: String,
+    pub(crate) iso: String,
     /// `2026年11月20日`
-    pub zh: String,
+    pub(crate) zh: String,
     /// `2026-11-20`
-    pub ymd: String,
+    pub(crate) ymd: String,
 }
 
 impl DateView {
@@ -66,17 +66,17 @@ impl DateView {
 
 /// Where a 公示 stands at the build's `now`.
 #[derive(Serialize)]
-pub struct Status {
+pub(crate) struct Status {
     /// `upcoming`, `active` or `ended`.
-    pub key: &'static str,
+    pub(crate) key: &'static str,
     /// 未开始, 公示中, 已结束
-    pub label: &'static str,
+    pub(crate) label: &'static str,
     /// For an active 公示: days left, rounded up.
-    pub days_left: Option<i64>,
+    pub(crate) days_left: Option<i64>,
 }
 
 impl Status {
-    pub fn of(period: Option<(Instant, Option<Instant>)>, now: Instant) -> Option<Status> {
+    pub(crate) fn of(period: Option<(Instant, Option<Instant>)>, now: Instant) -> Option<Status> {
         let stage = crate::site::Stage::of(period?, now);
         Some(Status {
             key: stage.key(),
@@ -91,79 +91,79 @@ impl Status {
 
 /// An item as templates see it. `content` is absent in listings.
 #[derive(Serialize)]
-pub struct ItemView<'a> {
-    pub title: &'a str,
-    pub kind: Kind,
-    pub kind_label: &'static str,
-    pub url: String,
-    pub permalink: String,
-    pub path: &'a str,
-    pub date: Option<DateView>,
-    pub updated: Option<DateView>,
-    pub summary: &'a str,
-    pub content: Option<&'a str>,
-    pub toc: &'a [Heading],
-    pub reading_minutes: u32,
-    pub chars: usize,
-    pub author: Option<&'a str>,
-    pub branch: Option<Link>,
-    pub tags: Vec<Link>,
-    pub scope: frontmatter::Scope,
-    pub scope_label: &'static str,
-    pub draft: bool,
-    pub cover: Option<&'a FileRef>,
-    pub cover_alt: Option<&'a str>,
+pub(crate) struct ItemView<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) kind: Kind,
+    pub(crate) kind_label: &'static str,
+    pub(crate) url: String,
+    pub(crate) permalink: String,
+    pub(crate) path: &'a str,
+    pub(crate) date: Option<DateView>,
+    pub(crate) updated: Option<DateView>,
+    pub(crate) summary: &'a str,
+    pub(crate) content: Option<&'a str>,
+    pub(crate) toc: &'a [Heading],
+    pub(crate) reading_minutes: u32,
+    pub(crate) chars: usize,
+    pub(crate) author: Option<&'a str>,
+    pub(crate) branch: Option<Link>,
+    pub(crate) tags: Vec<Link>,
+    pub(crate) scope: frontmatter::Scope,
+    pub(crate) scope_label: &'static str,
+    pub(crate) draft: bool,
+    pub(crate) cover: Option<&'a FileRef>,
+    pub(crate) cover_alt: Option<&'a str>,
     /// A 公示 withdrawn after its period: `content` is only a stub.
-    pub withdrawn: bool,
+    pub(crate) withdrawn: bool,
     // notice
-    pub pinned: bool,
-    pub level: frontmatter::Level,
-    pub level_label: &'static str,
-    pub expires: Option<DateView>,
-    pub expired: bool,
-    pub attachments: &'a [FileRef],
+    pub(crate) pinned: bool,
+    pub(crate) level: frontmatter::Level,
+    pub(crate) level_label: &'static str,
+    pub(crate) expires: Option<DateView>,
+    pub(crate) expired: bool,
+    pub(crate) attachments: &'a [FileRef],
     // disclosure
-    pub category: Option<Link>,
-    pub period_start: Option<DateView>,
-    pub period_end: Option<DateView>,
-    pub status: Option<Status>,
+    pub(crate) category: Option<Link>,
+    pub(crate) period_start: Option<DateView>,
+    pub(crate) period_end: Option<DateView>,
+    pub(crate) status: Option<Status>,
     /// `after_period: archive` and the period has ended.
-    pub archived: bool,
-    pub contact: Option<&'a str>,
-    pub doc_number: Option<&'a str>,
-    pub issuer: Option<&'a str>,
-    pub persons: &'a [frontmatter::Person],
-    pub meeting: Option<&'a frontmatter::Meeting>,
+    pub(crate) archived: bool,
+    pub(crate) contact: Option<&'a str>,
+    pub(crate) doc_number: Option<&'a str>,
+    pub(crate) issuer: Option<&'a str>,
+    pub(crate) persons: &'a [frontmatter::Person],
+    pub(crate) meeting: Option<&'a frontmatter::Meeting>,
     /// The table of the data file (`data:`), with `content` only.
-    pub table: Option<TableView>,
+    pub(crate) table: Option<TableView>,
     // lesson
-    pub course: Option<Link>,
-    pub order: Option<u32>,
-    pub duration: Option<u32>,
-    pub required: bool,
-    pub objectives: &'a [String],
-    pub audio: Option<&'a FileRef>,
-    pub video: Option<&'a FileRef>,
-    pub quiz: &'a [frontmatter::QuizQuestion],
+    pub(crate) course: Option<Link>,
+    pub(crate) order: Option<u32>,
+    pub(crate) duration: Option<u32>,
+    pub(crate) required: bool,
+    pub(crate) objectives: &'a [String],
+    pub(crate) audio: Option<&'a FileRef>,
+    pub(crate) video: Option<&'a FileRef>,
+    pub(crate) quiz: &'a [frontmatter::QuizQuestion],
     // news
-    pub source: Option<&'a str>,
-    pub photographer: Option<&'a str>,
+    pub(crate) source: Option<&'a str>,
+    pub(crate) photographer: Option<&'a str>,
     /// In a preview only: why the public site would not show this item.
-    pub preview_notes: Vec<PreviewNote>,
+    pub(crate) preview_notes: Vec<PreviewNote>,
     /// Absolute URL of the picture to share the page with: its cover, else
     /// the site's share image.
-    pub share_image: Option<String>,
+    pub(crate) share_image: Option<String>,
     /// URL of the page's QR code (notices and 公示, for printing).
-    pub qr: Option<String>,
+    pub(crate) qr: Option<String>,
     /// Whether the content has highlighted code (it then needs highlight.css).
-    pub has_code: bool,
+    pub(crate) has_code: bool,
 }
 
 /// A preview banner: 草稿, 未到发布时间, 党内…
 #[derive(Serialize)]
-pub struct PreviewNote {
-    pub label: &'static str,
-    pub text: String,
+pub(crate) struct PreviewNote {
+    pub(crate) label: &'static str,
+    pub(crate) text: String,
 }
 
 fn preview_notes(site: &Site, item: &Item) -> Vec<PreviewNote> {
@@ -221,11 +221,11 @@ fn absolute(site: &Site, url: &str) -> String {
 
 /// Whether the item gets a printable QR code: notices and 公示, which are
 /// posted on bulletin boards.
-pub fn has_qr(item: &Item) -> bool {
+pub(crate) fn has_qr(item: &Item) -> bool {
     matches!(item.entry.kind, Kind::Notice | Kind::Disclosure) && !item.withdrawn
 }
 
-pub fn level_label(level: frontmatter::Level) -> &'static str {
+pub(crate) fn level_label(level: frontmatter::Level) -> &'static str {
     match level {
         frontmatter::Level::Normal => "一般",
         frontmatter::Level::Important => "重要",
@@ -356,27 +356,27 @@ fn share_image(site: &Site, item: &Item, with_content: bool) -> Option<String> {
 /// An item as listings see it: what a list entry shows, computed once per
 /// item and shared by every listing the item appears in.
 #[derive(Serialize)]
-pub struct ListItem<'a> {
-    pub title: &'a str,
-    pub kind: Kind,
-    pub kind_label: &'static str,
-    pub url: String,
-    pub date: Option<DateView>,
-    pub summary: &'a str,
-    pub branch: Option<Link>,
-    pub cover: Option<&'a FileRef>,
-    pub cover_alt: Option<&'a str>,
-    pub pinned: bool,
-    pub level: frontmatter::Level,
-    pub level_label: &'static str,
-    pub expired: bool,
-    pub category: Option<Link>,
-    pub status: Option<Status>,
-    pub required: bool,
-    pub order: Option<u32>,
-    pub duration: Option<u32>,
-    pub draft: bool,
-    pub scope: frontmatter::Scope,
+pub(crate) struct ListItem<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) kind: Kind,
+    pub(crate) kind_label: &'static str,
+    pub(crate) url: String,
+    pub(crate) date: Option<DateView>,
+    pub(crate) summary: &'a str,
+    pub(crate) branch: Option<Link>,
+    pub(crate) cover: Option<&'a FileRef>,
+    pub(crate) cover_alt: Option<&'a str>,
+    pub(crate) pinned: bool,
+    pub(crate) level: frontmatter::Level,
+    pub(crate) level_label: &'static str,
+    pub(crate) expired: bool,
+    pub(crate) category: Option<Link>,
+    pub(crate) status: Option<Status>,
+    pub(crate) required: bool,
+    pub(crate) order: Option<u32>,
+    pub(crate) duration: Option<u32>,
+    pub(crate) draft: bool,
+    pub(crate) scope: frontmatter::Scope,
 }
 
 impl<'a> ListItem<'a> {
@@ -409,52 +409,52 @@ impl<'a> ListItem<'a> {
 
 /// A link with the number of items behind it.
 #[derive(Debug, Clone, Serialize, Hash)]
-pub struct CountedLink {
-    pub title: String,
-    pub url: String,
-    pub count: usize,
+pub(crate) struct CountedLink {
+    pub(crate) title: String,
+    pub(crate) url: String,
+    pub(crate) count: usize,
 }
 
 /// A branch's header on its listing: parent, children, counts by kind.
 #[derive(Debug, Clone, Serialize, Hash)]
-pub struct BranchView {
-    pub id: String,
-    pub name: String,
-    pub url: String,
-    pub parent: Option<CountedLink>,
-    pub children: Vec<CountedLink>,
-    pub counts: Vec<CountedLink>,
-    pub own_count: usize,
-    pub total_count: usize,
-    pub latest: Option<DateView>,
+pub(crate) struct BranchView {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) url: String,
+    pub(crate) parent: Option<CountedLink>,
+    pub(crate) children: Vec<CountedLink>,
+    pub(crate) counts: Vec<CountedLink>,
+    pub(crate) own_count: usize,
+    pub(crate) total_count: usize,
+    pub(crate) latest: Option<DateView>,
 }
 
 /// A page of a listing.
 #[derive(Serialize)]
-pub struct Paginator<'a> {
-    pub items: Vec<&'a tera::Value>,
+pub(crate) struct Paginator<'a> {
+    pub(crate) items: Vec<&'a tera::Value>,
     /// 1-based.
-    pub current: usize,
-    pub total_pages: usize,
-    pub total_items: usize,
-    pub first_url: String,
-    pub prev_url: Option<String>,
-    pub next_url: Option<String>,
-    pub pages: Vec<PageLink>,
+    pub(crate) current: usize,
+    pub(crate) total_pages: usize,
+    pub(crate) total_items: usize,
+    pub(crate) first_url: String,
+    pub(crate) prev_url: Option<String>,
+    pub(crate) next_url: Option<String>,
+    pub(crate) pages: Vec<PageLink>,
 }
 
 /// A link in the page list; `gap` entries stand for skipped pages (…).
 #[derive(Serialize)]
-pub struct PageLink {
-    pub number: usize,
-    pub url: String,
-    pub current: bool,
-    pub gap: bool,
+pub(crate) struct PageLink {
+    pub(crate) number: usize,
+    pub(crate) url: String,
+    pub(crate) current: bool,
+    pub(crate) gap: bool,
 }
 
 /// Page numbers to show: the first, the last, and two on each side of the
 /// current one, with a gap marker (0) where pages are skipped.
-pub fn page_window(current: usize, total: usize) -> Vec<usize> {
+pub(crate) fn page_window(current: usize, total: usize) -> Vec<usize> {
     let mut out = Vec::new();
     for n in 1..=total {
         if n == 1 || n == total || n.abs_diff(current) <= 2 {
@@ -467,7 +467,7 @@ pub fn page_window(current: usize, total: usize) -> Vec<usize> {
 }
 
 /// The URL path of page `n` (1-based) of the listing at `base`.
-pub fn page_path(base: &str, n: usize) -> String {
+pub(crate) fn page_path(base: &str, n: usize) -> String {
     if n <= 1 {
         base.to_string()
     } else {
@@ -477,16 +477,16 @@ pub fn page_path(base: &str, n: usize) -> String {
 
 /// A node of the organization tree with its counts.
 #[derive(Debug, Clone, Serialize, Hash)]
-pub struct OrgView {
-    pub id: String,
-    pub name: String,
-    pub url: String,
-    pub own_count: usize,
-    pub total_count: usize,
-    pub children: Vec<OrgView>,
+pub(crate) struct OrgView {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) url: String,
+    pub(crate) own_count: usize,
+    pub(crate) total_count: usize,
+    pub(crate) children: Vec<OrgView>,
 }
 
-pub fn org_view(site: &Site, node: &OrgNode) -> OrgView {
+pub(crate) fn org_view(site: &Site, node: &OrgNode) -> OrgView {
     let b = site.branch(&node.id);
     OrgView {
         id: node.id.clone(),
@@ -498,7 +498,7 @@ pub fn org_view(site: &Site, node: &OrgNode) -> OrgView {
     }
 }
 
-pub fn site_view(site: &Site) -> SiteView<'_> {
+pub(crate) fn site_view(site: &Site) -> SiteView<'_> {
     let c = &site.config;
     let mut nav = vec![Link {
         title: "首页".into(),

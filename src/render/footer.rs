@@ -9,21 +9,21 @@ use crate::config::{Footer, police_code};
 const ICP_URL: &str = "https://beian.miit.gov.cn/";
 
 #[derive(Serialize)]
-pub struct FooterView<'a> {
+pub(crate) struct FooterView<'a> {
     /// 主办单位
-    pub sponsor: Option<&'a str>,
+    pub(crate) sponsor: Option<&'a str>,
     /// 承办单位
-    pub organizer: Option<&'a str>,
+    pub(crate) organizer: Option<&'a str>,
     /// 网站标识码
-    pub site_code: Option<&'a str>,
+    pub(crate) site_code: Option<&'a str>,
     /// 党政机关网站标识: the address of its certificate.
-    pub party_gov_mark: Option<&'a str>,
-    pub icp: Option<&'a str>,
-    pub icp_url: &'static str,
-    pub police: Option<&'a str>,
+    pub(crate) party_gov_mark: Option<&'a str>,
+    pub(crate) icp: Option<&'a str>,
+    pub(crate) icp_url: &'static str,
+    pub(crate) police: Option<&'a str>,
     /// The record's own page at the 公安 filing system.
-    pub police_url: Option<String>,
-    pub contact: Option<&'a str>,
+    pub(crate) police_url: Option<String>,
+    pub(crate) contact: Option<&'a str>,
 }
 
 impl<'a> FooterView<'a> {

@@ -22,7 +22,7 @@ use crate::theme::Theme;
 /// the items it shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct ItemRef {
-    pub index: usize,
+    pub(crate) index: usize,
     fingerprint: u64,
 }
 
@@ -40,12 +40,12 @@ impl ItemRef {
 pub(crate) struct CourseCard {
     /// Index in `site.courses` (its title, description, cover and intro
     /// come from its `_index.md`, part of the site-wide fingerprint).
-    pub course: usize,
+    pub(crate) course: usize,
     /// The lessons listed (empty where the card shows none).
-    pub lessons: Vec<ItemRef>,
-    pub lesson_count: usize,
-    pub required_count: usize,
-    pub minutes: u32,
+    pub(crate) lessons: Vec<ItemRef>,
+    pub(crate) lesson_count: usize,
+    pub(crate) required_count: usize,
+    pub(crate) minutes: u32,
 }
 
 /// What a listing page shows above its items.
@@ -111,16 +111,16 @@ pub(crate) enum Page {
 /// A page to render: its template, where it goes, and what it shows.
 #[derive(Debug, Clone)]
 pub(crate) struct Job {
-    pub template: String,
+    pub(crate) template: String,
     /// The page's URL path (`news/a/`, `news/page/2/`, `` for home), or
     /// the file for pages that are not an `index.html` (`404.html`).
-    pub path: String,
-    pub page: Page,
+    pub(crate) path: String,
+    pub(crate) page: Page,
 }
 
 impl Job {
     /// The job's key in the memo: its output path.
-    pub fn key(&self) -> u64 {
+    pub(crate) fn key(&self) -> u64 {
         let mut h = FxHasher::default();
         ("page", &self.path).hash(&mut h);
         h.finish()
@@ -128,7 +128,7 @@ impl Job {
 
     /// A hash of everything the page is rendered from: the site-wide
     /// settings, its template (with what it includes) and its description.
-    pub fn fingerprint(&self, global: u64, theme: &Theme) -> u64 {
+    pub(crate) fn fingerprint(&self, global: u64, theme: &Theme) -> u64 {
         let mut h = FxHasher::default();
         (global, theme.template_fingerprint(&self.template), self).hash(&mut h);
         h.finish()

@@ -15,7 +15,7 @@ type Entries = FxHashMap<u64, (u64, Arc<[FileMeta]>)>;
 /// fingerprint is unchanged is not rendered again, and its files are not
 /// handed to the sink.
 #[derive(Default)]
-pub struct Memo {
+pub(crate) struct Memo {
     jobs: Entries,
 }
 
@@ -40,12 +40,12 @@ impl MemoRun {
     }
 
     /// Whether fingerprints are needed at all (there is a memo to fill).
-    pub fn active(&self) -> bool {
+    pub(crate) fn active(&self) -> bool {
         self.old.is_some()
     }
 
     /// The files of a job rendered last time from the same fingerprint.
-    pub fn lookup(&self, key: u64, fingerprint: Option<u64>) -> Option<Arc<[FileMeta]>> {
+    pub(crate) fn lookup(&self, key: u64, fingerprint: Option<u64>) -> Option<Arc<[FileMeta]>> {
         let fp = fingerprint?;
         self.old
             .as_ref()?
@@ -56,7 +56,7 @@ impl MemoRun {
 
     /// The job's files from last time if its fingerprint is unchanged,
     /// else those `render` makes now; either way remembered for next time.
-    pub fn reuse_or_render(
+    pub(crate) fn reuse_or_render(
         &self,
         key: u64,
         fingerprint: Option<u64>,
@@ -82,7 +82,7 @@ impl MemoRun {
     }
 
     /// How many jobs were rendered and how many reused.
-    pub fn counts(&self) -> (usize, usize) {
+    pub(crate) fn counts(&self) -> (usize, usize) {
         (
             self.rendered.load(Ordering::Relaxed),
             self.reused.load(Ordering::Relaxed),
@@ -91,7 +91,7 @@ impl MemoRun {
 
     /// Gives `memo` this render's entries if it succeeded, else its own
     /// back unchanged.
-    pub fn finish(self, memo: Option<&mut Memo>, succeeded: bool) {
+    pub(crate) fn finish(self, memo: Option<&mut Memo>, succeeded: bool) {
         if let Some(memo) = memo {
             memo.jobs = if succeeded {
                 self.new.into_inner().unwrap_or_else(|e| e.into_inner())

@@ -6,7 +6,7 @@
 
 mod aliases;
 mod context;
-pub mod feeds;
+pub(crate) mod feeds;
 mod footer;
 mod jobs;
 mod memo;
@@ -27,14 +27,16 @@ use crate::output::{Data, FileMeta, OutputFile, Role, Sink, WriteError};
 use crate::site::Site;
 use crate::theme::{StaticFile, Theme};
 
-pub use context::page_path;
-pub use memo::Memo;
+pub(crate) use memo::Memo;
 use memo::MemoRun;
 
 /// Progress of rendering, reported as jobs finish.
 pub trait Progress: Sync {
+    /// A stage begins with `total` jobs.
     fn start(&self, _stage: &str, _total: u64) {}
+    /// `n` more jobs are done.
     fn advance(&self, _n: u64) {}
+    /// The stage is over.
     fn finish(&self) {}
 }
 
@@ -44,7 +46,7 @@ impl Progress for Quiet {}
 
 /// Why rendering failed.
 #[derive(Debug, thiserror::Error)]
-pub enum RenderError {
+pub(crate) enum RenderError {
     /// Template errors or colliding outputs.
     #[error("生成页面时发现 {} 个问题", .0.len())]
     Content(Vec<Diagnostic>),
@@ -55,21 +57,21 @@ pub enum RenderError {
 
 /// What rendering produced.
 #[derive(Debug)]
-pub struct RenderReport {
+pub(crate) struct RenderReport {
     /// Every file, sorted by path.
-    pub files: Vec<FileMeta>,
+    pub(crate) files: Vec<FileMeta>,
     /// Time spent on feeds (part of the whole).
-    pub feeds_time: std::time::Duration,
+    pub(crate) feeds_time: std::time::Duration,
     /// Time the search index took, alongside the pages (zero when not built).
-    pub search_time: std::time::Duration,
+    pub(crate) search_time: std::time::Duration,
     /// Pages and feeds rendered, and those taken unchanged from the memo.
-    pub rendered: usize,
-    pub reused: usize,
+    pub(crate) rendered: usize,
+    pub(crate) reused: usize,
 }
 
 /// Renders every output of the site into `sink`. On error, whatever the
 /// sink received must be discarded.
-pub fn render(
+pub(crate) fn render(
     site: &Site,
     theme: &Theme,
     images: &Images,
@@ -82,7 +84,7 @@ pub fn render(
 /// [`render`], skipping the pages and feeds that `memo` shows unchanged
 /// (their files are listed in the report but not handed to the sink). The
 /// memo is updated only when rendering succeeds.
-pub fn render_memo(
+pub(crate) fn render_memo(
     site: &Site,
     theme: &Theme,
     images: &Images,

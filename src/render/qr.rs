@@ -4,7 +4,7 @@
 /// A QR code of `url` as SVG, for the printed notice: black on white, with
 /// its quiet zone, scaled by the page. (fast_qr: about nine times faster
 /// than the qrcode crate at choosing the mask, and smaller SVGs.)
-pub fn qr_svg(url: &str) -> String {
+pub(crate) fn qr_svg(url: &str) -> String {
     match fast_qr::QRBuilder::new(url.as_bytes())
         .ecl(fast_qr::ECL::M)
         .build()

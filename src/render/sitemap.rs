@@ -6,10 +6,10 @@ use crate::site::Site;
 use crate::urlpath::encode_path;
 
 /// URLs one sitemap file may hold (the protocol's limit).
-pub const MAX_URLS: usize = 50_000;
+pub(crate) const MAX_URLS: usize = 50_000;
 
 /// sitemap.xml (plus sitemap-N.xml when split) and robots.txt.
-pub fn files(site: &Site, files: &[FileMeta]) -> Vec<OutputFile> {
+pub(crate) fn files(site: &Site, files: &[FileMeta]) -> Vec<OutputFile> {
     let entries: Vec<(String, Option<&str>)> = files
         .iter()
         .filter_map(|f| match &f.role {

@@ -13,34 +13,34 @@ use crate::html::escape as html_escape;
 /// is 350 cells, and passing them through Tera's context tripled the time
 /// to render such a page.
 #[derive(Serialize)]
-pub struct TableView {
+pub(crate) struct TableView {
     /// `党费收缴明细`: the category's name and 明细.
-    pub caption: String,
-    pub columns: Vec<ColumnView>,
+    pub(crate) caption: String,
+    pub(crate) columns: Vec<ColumnView>,
     #[serde(skip)]
-    pub rows: Vec<Vec<CellView>>,
+    pub(crate) rows: Vec<Vec<CellView>>,
     /// The 合计 row (`totals:`), one cell per column.
     #[serde(skip)]
-    pub totals: Option<Vec<CellView>>,
-    pub row_count: usize,
+    pub(crate) totals: Option<Vec<CellView>>,
+    pub(crate) row_count: usize,
     /// Whether there is a 合计 row.
-    pub has_totals: bool,
+    pub(crate) has_totals: bool,
     /// The whole table as the default theme shows it.
-    pub html: String,
+    pub(crate) html: String,
 }
 
 #[derive(Serialize)]
-pub struct ColumnView {
-    pub name: String,
+pub(crate) struct ColumnView {
+    pub(crate) name: String,
     /// `text`, `number`, `money` or `date`.
-    pub kind: &'static str,
+    pub(crate) kind: &'static str,
     /// Numbers and money: right-aligned.
-    pub numeric: bool,
+    pub(crate) numeric: bool,
 }
 
-pub struct CellView {
-    pub text: String,
-    pub numeric: bool,
+pub(crate) struct CellView {
+    pub(crate) text: String,
+    pub(crate) numeric: bool,
 }
 
 impl TableView {
@@ -113,14 +113,14 @@ impl TableView {
     }
 
     /// The view with `html` for the item's page.
-    pub fn page(entry: &Entry, t: &Table) -> Self {
+    pub(crate) fn page(entry: &Entry, t: &Table) -> Self {
         let mut view = Self::new(entry, t);
         view.html = view.render(Target::Page);
         view
     }
 
     /// The table as plain HTML for feeds: inline alignment, no classes.
-    pub fn feed_html(&self) -> String {
+    pub(crate) fn feed_html(&self) -> String {
         self.render(Target::Feed)
     }
 

@@ -23,20 +23,20 @@ const TITLE_BIT: u8 = 0x80;
 /// One searchable item.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Doc {
-    pub url: String,
-    pub title: String,
+    pub(crate) url: String,
+    pub(crate) title: String,
     /// The kind's folder name (`notices`) and its label (通知公告).
-    pub kind: &'static str,
-    pub kind_label: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) kind_label: &'static str,
     /// `2026年11月20日` and `2026-11-20`.
-    pub date_zh: Option<String>,
-    pub date_ymd: Option<String>,
+    pub(crate) date_zh: Option<String>,
+    pub(crate) date_ymd: Option<String>,
     /// The item's branch name, shown with the result.
-    pub branch: Option<String>,
+    pub(crate) branch: Option<String>,
     /// Ids of the item's branch and of its ancestors: the branch filter.
-    pub branch_ids: Vec<String>,
+    pub(crate) branch_ids: Vec<String>,
     /// The searchable text besides the title.
-    pub text: String,
+    pub(crate) text: String,
 }
 
 /// One output file: path under the index folder and bytes.
@@ -123,7 +123,7 @@ type Made = (Vec<(Key, u8)>, File, Doc);
 /// Every file of the index of `n_docs` items, item `n` made by `doc(n)`.
 /// Items are made, tokenized and turned into result files a batch at a
 /// time, so their text is never all in memory at once.
-pub(crate) fn build(n_docs: usize, doc: impl Fn(usize) -> Doc + Sync) -> Vec<File> {
+pub fn build(n_docs: usize, doc: impl Fn(usize) -> Doc + Sync) -> Vec<File> {
     let mut postings: FxHashMap<Key, Posting> = FxHashMap::default();
     let mut kinds: Vec<&'static str> = Vec::with_capacity(n_docs);
     let mut branches: Vec<Vec<String>> = Vec::with_capacity(n_docs);

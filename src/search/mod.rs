@@ -4,7 +4,7 @@
 //! that is not in [`Site::items`] is in no index file.
 
 mod index;
-pub mod preview;
+pub(crate) mod preview;
 mod text;
 mod tokens;
 
@@ -21,9 +21,9 @@ use crate::time::format_date_zh;
 /// `search:` in site.yaml.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
 #[serde(default)]
-pub struct SearchConfig {
+pub(crate) struct SearchConfig {
     /// Build the index, the search page and the header's search box.
-    pub enabled: bool,
+    pub(crate) enabled: bool,
 }
 
 impl Default for SearchConfig {
@@ -36,11 +36,11 @@ impl Default for SearchConfig {
 pub(crate) const CONFIG_KEYS: &[&str] = &["enabled"];
 
 /// The search page's folder, and the index's folder inside the output.
-pub const PAGE_DIR: &str = "search/";
-pub const INDEX_DIR: &str = "search/i/";
+pub(crate) const PAGE_DIR: &str = "search/";
+pub(crate) const INDEX_DIR: &str = "search/i/";
 
 /// Whether an output path is an index file (made by this module).
-pub fn is_index_file(path: &str) -> bool {
+pub(crate) fn is_index_file(path: &str) -> bool {
     path.starts_with(INDEX_DIR)
 }
 
@@ -48,7 +48,7 @@ pub fn is_index_file(path: &str) -> bool {
 /// and the names the results show. Cheap to take (items are shared), so
 /// the preview can index in the background while the model moves on.
 #[derive(Clone)]
-pub struct Input {
+pub(crate) struct Input {
     items: Vec<Arc<Item>>,
     base_path: String,
     root_branch: String,
@@ -60,7 +60,7 @@ pub struct Input {
 
 impl Input {
     /// The input of `site`'s index, or `None` when search is off.
-    pub fn of(site: &Site) -> Option<Input> {
+    pub(crate) fn of(site: &Site) -> Option<Input> {
         if !site.config.search.enabled {
             return None;
         }
@@ -83,7 +83,7 @@ impl Input {
 
     /// A hash of everything the index is made from: equal hashes, equal
     /// index files.
-    pub fn fingerprint(&self) -> u64 {
+    pub(crate) fn fingerprint(&self) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut h = rustc_hash::FxHasher::default();
         for item in &self.items {
@@ -100,7 +100,7 @@ impl Input {
     }
 
     /// The index's files, as output files.
-    pub fn files(&self) -> Vec<OutputFile> {
+    pub(crate) fn files(&self) -> Vec<OutputFile> {
         let n = self.items.len();
         // Oldest first: an item keeps its number (and its result file)
         // when newer items are published.
@@ -238,23 +238,23 @@ pub(crate) fn page_file(html: String) -> OutputFile {
 #[derive(Debug, Clone, Hash, serde::Serialize)]
 pub(crate) struct PageView {
     /// URL of the index folder.
-    pub index: String,
+    pub(crate) index: String,
     /// URLs of the search page's script and stylesheet.
-    pub script: String,
-    pub stylesheet: String,
-    pub kinds: Vec<Choice>,
+    pub(crate) script: String,
+    pub(crate) stylesheet: String,
+    pub(crate) kinds: Vec<Choice>,
     /// The organization tree, depth first.
-    pub branches: Vec<Choice>,
+    pub(crate) branches: Vec<Choice>,
     /// Listings to browse without JavaScript.
-    pub listings: Vec<Choice>,
+    pub(crate) listings: Vec<Choice>,
 }
 
 #[derive(Debug, Clone, Hash, serde::Serialize)]
 pub(crate) struct Choice {
-    pub value: String,
-    pub label: String,
+    pub(crate) value: String,
+    pub(crate) label: String,
     /// Full-width spaces showing the depth in the organization tree.
-    pub indent: String,
+    pub(crate) indent: String,
 }
 
 /// The search page's view of `site`.

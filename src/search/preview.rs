@@ -16,7 +16,7 @@ use crate::serve::engine::{SharedFiles, Stored};
 const QUIET: Duration = Duration::from_millis(400);
 
 /// The background indexer of one preview.
-pub struct Background {
+pub(crate) struct Background {
     shared: Arc<Shared>,
     /// Fingerprint of the last input handed over.
     last: Option<Option<u64>>,
@@ -66,7 +66,7 @@ impl Background {
 
     /// Hands over the latest model's input (`None`: search is off); nothing
     /// happens when it would give the same index as the last one.
-    pub fn update(&mut self, input: Option<Input>) {
+    pub(crate) fn update(&mut self, input: Option<Input>) {
         let fp = input.as_ref().map(Input::fingerprint);
         if self.last == Some(fp) {
             return;
@@ -81,13 +81,13 @@ impl Background {
 
     /// How many index files are among the preview's files; read it only
     /// while holding those files' lock.
-    pub fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.shared.count.load(Ordering::SeqCst)
     }
 
     /// Waits until the last input handed over is indexed (at once, without
     /// waiting for quiet).
-    pub fn wait(&self) {
+    pub(crate) fn wait(&self) {
         let mut s = lock(&self.shared.state);
         if s.done < s.requested {
             s.flush = true;

@@ -20,7 +20,7 @@ use crate::render::{self, Memo, Quiet, RenderError};
 
 /// One file of the preview.
 #[derive(Debug, Clone)]
-pub enum Stored {
+pub(crate) enum Stored {
     Bytes(Arc<[u8]>),
     Static(&'static [u8]),
     /// A copy of a site file (the site root and the file relative to it),
@@ -32,7 +32,7 @@ pub enum Stored {
 
 impl Stored {
     /// The file's bytes (copies are read now).
-    pub fn bytes(&self) -> std::io::Result<std::borrow::Cow<'_, [u8]>> {
+    pub(crate) fn bytes(&self) -> std::io::Result<std::borrow::Cow<'_, [u8]>> {
         Ok(match self {
             Stored::Bytes(b) => std::borrow::Cow::Borrowed(b),
             Stored::Static(b) => std::borrow::Cow::Borrowed(b),
@@ -62,11 +62,11 @@ impl Stored {
 }
 
 /// The files of the preview, by output path (`news/a/index.html`).
-pub type Files = rustc_hash::FxHashMap<String, Stored>;
+pub(crate) type Files = rustc_hash::FxHashMap<String, Stored>;
 
 /// The files, shared between the engine (which updates them in place after
 /// each good build) and the server.
-pub type SharedFiles = Arc<RwLock<Files>>;
+pub(crate) type SharedFiles = Arc<RwLock<Files>>;
 
 /// What a rebuild changed.
 #[derive(Debug, Default, Clone)]
@@ -79,12 +79,14 @@ pub struct Update {
     pub edited: Vec<String>,
     /// Pages and feeds rendered, and those reused unchanged.
     pub rendered: usize,
+    /// Pages and feeds whose fingerprint was unchanged.
     pub reused: usize,
+    /// How long the rebuild took.
     pub took: Duration,
     /// Problems that did not stop the rebuild (shown in the terminal).
-    pub warnings: Vec<Diagnostic>,
+    pub(crate) warnings: Vec<Diagnostic>,
     /// Time of each stage.
-    pub timings: Vec<(&'static str, Duration)>,
+    pub(crate) timings: Vec<(&'static str, Duration)>,
 }
 
 /// The site in memory, rebuilt incrementally.
@@ -121,7 +123,7 @@ impl Engine {
     }
 
     /// The files of the last good build.
-    pub fn files(&self) -> SharedFiles {
+    pub(crate) fn files(&self) -> SharedFiles {
         Arc::clone(&self.files)
     }
 
@@ -143,7 +145,7 @@ impl Engine {
 
     /// Whether the clock has reached an instant that changes the output
     /// (an embargo ending, a notice expiring, a 公示期 starting or ending).
-    pub fn clock_due(&self) -> bool {
+    pub(crate) fn clock_due(&self) -> bool {
         self.live_clock
             && self
                 .next_change

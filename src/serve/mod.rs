@@ -7,7 +7,7 @@
 //! stylesheets, follows the page being edited, or shows errors over the page.
 
 pub mod engine;
-pub mod watch;
+pub(crate) mod watch;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -30,14 +30,14 @@ use engine::{Engine, SharedFiles, Stored, Update};
 /// Options of `dangjian serve`.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
-    pub root: PathBuf,
-    pub bind: IpAddr,
+    pub(crate) root: PathBuf,
+    pub(crate) bind: IpAddr,
     /// The port tried first; the next free one is taken if it is busy.
-    pub port: u16,
+    pub(crate) port: u16,
     /// Send the browser to the page just edited.
-    pub follow: bool,
+    pub(crate) follow: bool,
     /// A fixed instant instead of the clock.
-    pub now: Option<String>,
+    pub(crate) now: Option<String>,
 }
 
 struct Shared {
@@ -52,7 +52,7 @@ struct Shared {
 
 /// The build options of the preview: everything an intranet build with
 /// drafts and scheduled items would publish, with preview banners.
-pub fn build_options(opts: &ServeOptions, base_url: String) -> BuildOptions {
+pub(crate) fn build_options(opts: &ServeOptions, base_url: String) -> BuildOptions {
     BuildOptions {
         scope: Scope::Unit,
         drafts: true,
@@ -90,7 +90,7 @@ fn lan_address() -> Option<IpAddr> {
 }
 
 /// A QR code of `text` drawn with block characters for the terminal.
-pub fn terminal_qr(text: &str) -> Option<String> {
+pub(crate) fn terminal_qr(text: &str) -> Option<String> {
     let code = fast_qr::QRBuilder::new(text.as_bytes()).build().ok()?;
     Some(code.to_str())
 }
@@ -99,16 +99,23 @@ pub fn terminal_qr(text: &str) -> Option<String> {
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error("在 “{}” 找不到 site.yaml：请在站点根目录运行，或用 --root 指定站点目录", .0.display())]
+    /// The folder has no site.yaml.
     NoSite(PathBuf),
     #[error("无法在 {addr}:{port} 及其后的端口上启动预览：{}", crate::diagnostic::io_reason(.source))]
+    /// No port could be opened.
     Bind {
+        /// The address asked for.
         addr: IpAddr,
+        /// The first port tried.
         port: u16,
+        /// Why the last one failed.
         source: std::io::Error,
     },
     #[error("无法监视站点文件的变化：{0}")]
+    /// The site's files cannot be watched.
     Watch(#[from] notify::Error),
     #[error("预览服务出错：{}", crate::diagnostic::io_reason(.0))]
+    /// The server failed.
     Io(#[from] std::io::Error),
 }
 
@@ -324,7 +331,7 @@ const LIVE_JS: &str = include_str!("live.js");
 /// localhost. Any other name is refused: a page on another site whose name
 /// was re-pointed at 127.0.0.1 (DNS rebinding) must not read the preview,
 /// which shows drafts and 党内 items.
-pub fn host_allowed(host: &str) -> bool {
+pub(crate) fn host_allowed(host: &str) -> bool {
     let name = match host.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or(""),
         None => host.rsplit_once(':').map_or(host, |(h, port)| {
@@ -413,7 +420,7 @@ fn events(shared: &Shared) -> impl IntoResponse + use<> {
 
 /// The output path a request path names, or `None` if it could name
 /// anything outside the site (`..`, encoded or not, backslashes, NUL).
-pub fn output_path(request: &str) -> Option<String> {
+pub(crate) fn output_path(request: &str) -> Option<String> {
     let rest = crate::urlpath::site_path(request)?;
     Some(if rest.is_empty() || rest.ends_with('/') {
         format!("{rest}index.html")

@@ -17,7 +17,7 @@ const QUIET: Duration = Duration::from_millis(15);
 const MAX_WAIT: Duration = Duration::from_millis(150);
 
 /// Reports batches of changed source paths, relative to the root.
-pub struct SourceWatcher {
+pub(crate) struct SourceWatcher {
     root: PathBuf,
     watcher: notify::RecommendedWatcher,
     events: Receiver<notify::Result<notify::Event>>,
@@ -61,7 +61,7 @@ impl SourceWatcher {
 
     /// Waits up to `timeout` for changes, then for quiet; returns the
     /// changed sources (empty on timeout), or `None` if the watcher stopped.
-    pub fn next_batch(&mut self, timeout: Duration) -> Option<Vec<PathBuf>> {
+    pub(crate) fn next_batch(&mut self, timeout: Duration) -> Option<Vec<PathBuf>> {
         let mut touched = BTreeSet::new();
         match self.events.recv_timeout(timeout) {
             Ok(e) => self.collect(e, &mut touched),
@@ -100,7 +100,7 @@ impl SourceWatcher {
 
 /// `path` relative to the root if it is a site source, not an editor's
 /// temporary file and not the output.
-pub fn source_path(root: &Path, path: &Path) -> Option<PathBuf> {
+pub(crate) fn source_path(root: &Path, path: &Path) -> Option<PathBuf> {
     let rel = path.strip_prefix(root).ok()?;
     let first = rel.components().next()?.as_os_str().to_str()?;
     let source = first == crate::config::CONFIG_FILE || FOLDERS.contains(&first);

@@ -34,7 +34,7 @@ impl Site {
 
     /// [`Site::build`], reusing the items of `cache` that are still valid
     /// and keeping the items made for the next call.
-    pub fn build_cached(
+    pub(crate) fn build_cached(
         root: &Path,
         config: Config,
         content: Content,

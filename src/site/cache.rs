@@ -23,7 +23,7 @@ use crate::content::{Content, Entry, Scope};
 /// settings), the next build patches those items into it instead of
 /// building the listings again.
 #[derive(Default)]
-pub struct ModelCache {
+pub(crate) struct ModelCache {
     pub(super) items: FxHashMap<PathBuf, CachedItem>,
     /// What the last successful build was made from.
     pub(super) last: Option<LastInputs>,
@@ -33,19 +33,19 @@ pub struct ModelCache {
 
 /// The inputs of the last successful build that the fast path compares.
 pub(super) struct LastInputs {
-    pub entries: Vec<Arc<Entry>>,
-    pub sections: Vec<(PathBuf, String, String)>,
-    pub courses: Vec<String>,
-    pub loose_files: Vec<PathBuf>,
-    pub routes: Routes,
-    pub inputs: Inputs,
-    pub setting: u64,
+    pub(crate) entries: Vec<Arc<Entry>>,
+    pub(crate) sections: Vec<(PathBuf, String, String)>,
+    pub(crate) courses: Vec<String>,
+    pub(crate) loose_files: Vec<PathBuf>,
+    pub(crate) routes: Routes,
+    pub(crate) inputs: Inputs,
+    pub(crate) setting: u64,
 }
 
 pub(super) struct CachedItem {
-    pub key: u64,
-    pub reads: Reads,
-    pub made: Made,
+    pub(crate) key: u64,
+    pub(crate) reads: Reads,
+    pub(crate) made: Made,
 }
 
 /// The hashes of what items may read: routes and folders, and files.
@@ -90,7 +90,7 @@ pub(super) fn item_key(entry: &Entry, path: &str, setting: u64, guard: bool) -> 
 
 impl ModelCache {
     /// Hands back the model of the last build, for the next one to patch.
-    pub fn keep(&mut self, site: Site) {
+    pub(crate) fn keep(&mut self, site: Site) {
         if self.last.is_some() {
             self.site = Some(site);
         }

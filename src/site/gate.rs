@@ -14,24 +14,24 @@ use crate::time::Instant;
 pub struct Gate {
     /// The widest audience of the build: `Public` publishes only public items,
     /// `Party` adds party items, `Unit` adds unit items.
-    pub scope: Scope,
+    pub(crate) scope: Scope,
     /// The instant everything time-dependent is computed against.
-    pub now: Instant,
+    pub(crate) now: Instant,
     /// Whether drafts are published (`--drafts`).
-    pub drafts: bool,
+    pub(crate) drafts: bool,
     /// Whether items dated after `now` are published (`--future`).
-    pub future: bool,
+    pub(crate) future: bool,
     /// A preview (`serve`): pages say which items the public would not see.
-    pub preview: bool,
+    pub(crate) preview: bool,
     /// A `check`: every public item, drafts and scheduled ones included,
     /// is held to what a public build would refuse.
-    pub check: bool,
+    pub(crate) check: bool,
 }
 
 /// Why an entry is or is not published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Decision {
+pub(crate) enum Decision {
     Published,
     Draft,
     /// Dated after the build's `now`.
@@ -42,7 +42,7 @@ pub enum Decision {
 
 impl Gate {
     /// Decides whether `entry` is published by this build.
-    pub fn decide(&self, entry: &Entry) -> Decision {
+    pub(crate) fn decide(&self, entry: &Entry) -> Decision {
         if entry.meta.scope > self.scope {
             Decision::OutOfScope
         } else if entry.meta.draft && !self.drafts {
@@ -70,6 +70,7 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
+    /// What changes, in Chinese.
     pub fn label(self) -> &'static str {
         match self {
             ChangeKind::Embargo => "定时发布的内容到期",
@@ -83,12 +84,14 @@ impl ChangeKind {
 /// The next instant at which a rebuild would change the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NextChange {
+    /// When.
     pub at: Instant,
+    /// What changes then.
     pub kind: ChangeKind,
 }
 
 /// The earliest of `candidates` strictly after `now`.
-pub fn next_change(
+pub(crate) fn next_change(
     now: Instant,
     candidates: impl IntoIterator<Item = (Instant, ChangeKind)>,
 ) -> Option<NextChange> {
@@ -102,14 +105,18 @@ pub fn next_change(
 /// How many entries the gate held back, by reason.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct GateStats {
+    /// Entries published.
     pub published: usize,
+    /// Drafts held back.
     pub drafts: usize,
+    /// Entries dated in the future, held back.
     pub embargoed: usize,
+    /// Entries for a wider scope than this build's.
     pub out_of_scope: usize,
 }
 
 impl GateStats {
-    pub fn count(&mut self, d: Decision) {
+    pub(crate) fn count(&mut self, d: Decision) {
         match d {
             Decision::Published => self.published += 1,
             Decision::Draft => self.drafts += 1,
@@ -120,7 +127,7 @@ impl GateStats {
 }
 
 /// The URL path of an entry under the base path, without a leading slash.
-pub fn url_path(kind: Kind, course: Option<&str>, slug: &str) -> String {
+pub(crate) fn url_path(kind: Kind, course: Option<&str>, slug: &str) -> String {
     match (kind, course) {
         (Kind::Page, _) => format!("{slug}/"),
         (Kind::Lesson, Some(c)) => format!("lessons/{c}/{slug}/"),

@@ -19,17 +19,17 @@ use crate::urlpath::{encode_path, percent_decode};
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Reads {
     /// Hash of the site's URLs it resolved links against, if it did.
-    pub urls: Option<u64>,
+    pub(crate) urls: Option<u64>,
     /// Hash of the content files it looked at, if it did.
-    pub files: Option<u64>,
+    pub(crate) files: Option<u64>,
 }
 
 /// Hashes of the world items may read: published URLs and folders, and
 /// every non-Markdown file with its size and modification time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Inputs {
-    pub urls: u64,
-    pub files: u64,
+    pub(crate) urls: u64,
+    pub(crate) files: u64,
 }
 
 /// A file named in front matter: its reference, its asset if it is a file
@@ -41,11 +41,11 @@ pub(super) type Made = (Arc<Item>, Vec<Asset>, Vec<Diagnostic>);
 
 /// What every item of one build is made with.
 pub(super) struct ItemContext<'a> {
-    pub world: &'a World<'a>,
-    pub config: &'a Config,
-    pub md: &'a Markdown,
-    pub now: Instant,
-    pub inputs: Inputs,
+    pub(crate) world: &'a World<'a>,
+    pub(crate) config: &'a Config,
+    pub(crate) md: &'a Markdown,
+    pub(crate) now: Instant,
+    pub(crate) inputs: Inputs,
 }
 
 /// The 公示期 of an entry with its end computed when not written: `start` +

@@ -29,7 +29,7 @@ pub enum PathError {
 }
 
 impl PathError {
-    pub fn message(&self, written: &str) -> (String, String) {
+    pub(crate) fn message(&self, written: &str) -> (String, String) {
         match self {
             PathError::Escapes => (
                 format!("路径 “{written}” 指向站点内容文件夹之外"),
@@ -71,14 +71,21 @@ pub enum Asset {
     Loose(PathBuf),
     /// Inside another item's bundle, published with that item at `url`
     /// (its page's URL path) as `file` (relative to the bundle folder).
-    Owned { url: String, file: PathBuf },
+    Owned {
+        /// The owner's page URL path.
+        url: String,
+        /// The file, relative to the bundle folder.
+        file: PathBuf,
+    },
 }
 
 /// Where a published entry's page is, and whether its bundle files are
 /// published with it (a withdrawn 公示's are not).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Route {
+    /// The page's URL path.
     pub url: String,
+    /// A withdrawn 公示: its page stays, its files do not.
     pub withdrawn: bool,
 }
 
@@ -89,20 +96,24 @@ pub type Routes = rustc_hash::FxHashMap<PathBuf, Option<Route>>;
 /// every Markdown source, every bundle's owner and what is published.
 /// Nothing here touches the disk.
 pub struct World<'a> {
+    /// Every file the walk found that is not Markdown.
     pub files: &'a FileIndex,
+    /// Every Markdown source.
     pub markdown: &'a BTreeSet<PathBuf>,
     /// Bundle folder → the source of its `index.md`.
     pub bundles: &'a BTreeMap<PathBuf, PathBuf>,
+    /// Every entry's route, `None` when not published.
     pub routes: &'a Routes,
     /// Courses with at least one published lesson.
     pub courses: &'a BTreeSet<String>,
     /// Files read as 党务公开 tables (`data:`), never published as files.
     pub data_files: &'a rustc_hash::FxHashSet<PathBuf>,
+    /// The path of `base_url` (e.g. `/dangjian/`), prefixed to URLs.
     pub base_path: &'a str,
 }
 
 /// The folder a source file's relative paths start from, relative to the root.
-pub fn source_dir(path: &Path) -> &Path {
+pub(crate) fn source_dir(path: &Path) -> &Path {
     path.parent().unwrap_or(Path::new(CONTENT_DIR))
 }
 
@@ -134,7 +145,7 @@ impl World<'_> {
     /// or body) to an asset; `bundle` is the file's bundle, if it is one.
     /// Only files the walk found count; Markdown sources are never assets;
     /// a file of another item's bundle goes through that item's gate.
-    pub fn resolve_asset(
+    pub(crate) fn resolve_asset(
         &self,
         dir: &Path,
         bundle: Option<&Bundle>,
@@ -171,15 +182,6 @@ impl World<'_> {
         }
     }
 
-    /// The source path of an asset, relative to the root.
-    pub fn source_of(&self, asset: &Asset, bundle: Option<&Bundle>) -> Option<PathBuf> {
-        match (asset, bundle) {
-            (Asset::Bundle(rel), Some(b)) => Some(b.dir.join(rel)),
-            (Asset::Loose(rel), _) => Some(rel.clone()),
-            _ => None,
-        }
-    }
-
     /// Whether a folder holds anything the walk found.
     fn has_dir(&self, dir: &Path) -> bool {
         let under = |set: &mut dyn Iterator<Item = &PathBuf>| {
@@ -191,7 +193,7 @@ impl World<'_> {
 }
 
 /// The output path (relative, `/`-separated) of an asset of the item at `item_path`.
-pub fn asset_output_path(item_path: &str, asset: &Asset) -> String {
+pub(crate) fn asset_output_path(item_path: &str, asset: &Asset) -> String {
     match asset {
         Asset::Bundle(rel) => format!("{item_path}{}", slash_path(rel)),
         Asset::Loose(rel) => slash_path(rel.strip_prefix(CONTENT_DIR).unwrap_or(rel)),
@@ -199,7 +201,7 @@ pub fn asset_output_path(item_path: &str, asset: &Asset) -> String {
     }
 }
 
-pub fn slash_path(p: &Path) -> String {
+pub(crate) fn slash_path(p: &Path) -> String {
     p.iter()
         .map(|c| c.to_string_lossy())
         .collect::<Vec<_>>()
@@ -231,7 +233,7 @@ fn section_path(target: &Path) -> Option<String> {
 }
 
 /// Whether a link destination is a URL rather than a path in the site.
-pub fn is_external(dest: &str) -> bool {
+pub(crate) fn is_external(dest: &str) -> bool {
     dest.starts_with("//")
         || dest.split_once(':').is_some_and(|(scheme, _)| {
             !scheme.is_empty()
@@ -244,26 +246,27 @@ pub fn is_external(dest: &str) -> bool {
 
 /// Resolves the links of one Markdown body.
 pub struct BodyLinks<'a> {
-    pub world: &'a World<'a>,
+    pub(crate) world: &'a World<'a>,
     /// The source file's folder, relative to the root.
-    pub dir: &'a Path,
-    pub bundle: Option<&'a Bundle>,
-    pub item_path: &'a str,
+    pub(crate) dir: &'a Path,
+    pub(crate) bundle: Option<&'a Bundle>,
+    pub(crate) item_path: &'a str,
     /// Files outside the bundle that the body uses, to be copied.
     pub used: RefCell<Vec<Asset>>,
     /// Whether a link was resolved against other items' URLs or folders.
-    pub read_urls: std::cell::Cell<bool>,
+    pub(crate) read_urls: std::cell::Cell<bool>,
     /// Whether a link looked at a file.
-    pub read_files: std::cell::Cell<bool>,
+    pub(crate) read_files: std::cell::Cell<bool>,
     /// The item publishes its original images too (`keep_original`).
-    pub keep_original: bool,
+    pub(crate) keep_original: bool,
     /// Images the body uses (their `user` is filled in by the caller).
-    pub images: RefCell<Vec<crate::images::ImageUse>>,
+    pub(crate) images: RefCell<Vec<crate::images::ImageUse>>,
     /// Image files whose problem a link error already reported.
-    pub problems: RefCell<Vec<Option<PathBuf>>>,
+    pub(crate) problems: RefCell<Vec<Option<PathBuf>>>,
 }
 
 impl<'a> BodyLinks<'a> {
+    /// The links of the item at `item_path`, written in `dir` (its bundle, if any).
     pub fn new(
         world: &'a World<'a>,
         dir: &'a Path,
@@ -474,7 +477,7 @@ impl LinkResolver for BodyLinks<'_> {
 
 /// The scheme of `dest` when a page must not carry it: scripts and data
 /// URLs in links, anything but the web's own schemes in images.
-pub fn unsafe_scheme(dest: &str, is_image: bool) -> Option<String> {
+pub(crate) fn unsafe_scheme(dest: &str, is_image: bool) -> Option<String> {
     if dest.starts_with("//") {
         return None;
     }

@@ -10,17 +10,17 @@ mod item;
 pub mod links;
 mod model;
 mod period;
-pub mod pii;
+pub(crate) mod pii;
 mod tables;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use cache::ModelCache;
-pub use gate::{ChangeKind, Decision, Gate, GateStats, NextChange};
-pub use model::{Branch, Course, FileRef, Item, Section, Tag};
-pub use period::Stage;
+pub(crate) use cache::ModelCache;
+pub(crate) use gate::{ChangeKind, Gate, GateStats, NextChange};
+pub(crate) use model::{Branch, Course, FileRef, Item, Section, Tag};
+pub(crate) use period::Stage;
 
 use crate::config::Config;
 use crate::content::{Kind, SectionKey, slug};
@@ -28,39 +28,39 @@ use crate::diagnostic::Diagnostic;
 
 /// The read-only model every renderer reads from.
 pub struct Site {
-    pub config: Config,
-    pub root: PathBuf,
-    pub gate: Gate,
-    pub stats: GateStats,
+    pub(crate) config: Config,
+    pub(crate) root: PathBuf,
+    pub(crate) gate: Gate,
+    pub(crate) stats: GateStats,
     /// Published items only, newest first (then by source path).
-    pub items: Vec<Arc<Item>>,
-    pub home: Section,
+    pub(crate) items: Vec<Arc<Item>>,
+    pub(crate) home: Section,
     /// Listing sections of news, notices, lessons and disclosure.
-    pub sections: BTreeMap<Kind, Section>,
+    pub(crate) sections: BTreeMap<Kind, Section>,
     /// Items of each kind, in listing order (indices into `items`).
-    pub by_kind: BTreeMap<Kind, Vec<usize>>,
-    pub courses: Vec<Course>,
-    pub tags: Vec<Tag>,
+    pub(crate) by_kind: BTreeMap<Kind, Vec<usize>>,
+    pub(crate) courses: Vec<Course>,
+    pub(crate) tags: Vec<Tag>,
     /// The organization tree, depth first.
-    pub branches: Vec<Branch>,
+    pub(crate) branches: Vec<Branch>,
     /// Branch id → its index in `branches`.
-    pub branch_index: rustc_hash::FxHashMap<String, usize>,
+    pub(crate) branch_index: rustc_hash::FxHashMap<String, usize>,
     /// Course id → its index in `courses`.
-    pub course_index: rustc_hash::FxHashMap<String, usize>,
+    pub(crate) course_index: rustc_hash::FxHashMap<String, usize>,
     /// Tag name as written (trimmed) → its index in `tags`.
-    pub tag_index: rustc_hash::FxHashMap<String, usize>,
+    pub(crate) tag_index: rustc_hash::FxHashMap<String, usize>,
     /// 党务公开 categories that have items: key and items.
-    pub categories: Vec<(&'static str, Vec<usize>)>,
+    pub(crate) categories: Vec<(&'static str, Vec<usize>)>,
     /// Files outside bundles used by published items: output path → source.
-    pub loose_assets: BTreeMap<String, PathBuf>,
+    pub(crate) loose_assets: BTreeMap<String, PathBuf>,
     /// When a rebuild would next change the output (embargo, expiry, 公示期).
-    pub next_change: Option<NextChange>,
+    pub(crate) next_change: Option<NextChange>,
     /// Public items allowed to show personal data: source and the reason given.
-    pub pii_allowed: Vec<(PathBuf, String)>,
+    pub(crate) pii_allowed: Vec<(PathBuf, String)>,
     /// Problems that do not stop the build (a 公示期 in an unscheduled year).
     pub warnings: Vec<Diagnostic>,
     /// Entries of `sources:` read from the pull cache (filled by the build's load stage).
-    pub pulled: crate::pull::Pulled,
+    pub(crate) pulled: crate::pull::Pulled,
 }
 
 /// URL segments that items may not take, because listings use them.
@@ -142,17 +142,17 @@ impl Site {
     }
 
     /// The branch with this id.
-    pub fn branch(&self, id: &str) -> Option<&Branch> {
+    pub(crate) fn branch(&self, id: &str) -> Option<&Branch> {
         self.branch_index.get(id).map(|&i| &self.branches[i])
     }
 
     /// The published course with this id.
-    pub fn course(&self, id: &str) -> Option<&Course> {
+    pub(crate) fn course(&self, id: &str) -> Option<&Course> {
         self.course_index.get(id).map(|&i| &self.courses[i])
     }
 
     /// The URL slug of a tag as written on an item.
-    pub fn tag_slug(&self, name: &str) -> String {
+    pub(crate) fn tag_slug(&self, name: &str) -> String {
         let name = name.trim();
         match self.tag_index.get(name) {
             Some(&i) => self.tags[i].slug.clone(),
@@ -161,12 +161,12 @@ impl Site {
     }
 
     /// `base_path` + `path`: the root-relative URL of a site path.
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.config.base_path)
     }
 
     /// `base_url` + `path`: the absolute URL of a site path.
-    pub fn permalink(&self, path: &str) -> String {
+    pub(crate) fn permalink(&self, path: &str) -> String {
         format!("{}{path}", self.config.base_url)
     }
 }

@@ -12,65 +12,65 @@ use crate::markdown::Heading;
 
 /// A published item with its rendered body.
 #[derive(Debug, Clone)]
-pub struct Item {
-    pub entry: Entry,
+pub(crate) struct Item {
+    pub(crate) entry: Entry,
     /// URL path under the base path, without a leading slash (`news/a/`).
-    pub path: String,
-    pub html: String,
-    pub summary: String,
-    pub toc: Vec<Heading>,
-    pub reading_minutes: u32,
+    pub(crate) path: String,
+    pub(crate) html: String,
+    pub(crate) summary: String,
+    pub(crate) toc: Vec<Heading>,
+    pub(crate) reading_minutes: u32,
     /// CJK characters plus Latin words.
-    pub chars: usize,
-    pub cover: Option<FileRef>,
-    pub attachments: Vec<FileRef>,
-    pub audio: Option<FileRef>,
-    pub video: Option<FileRef>,
+    pub(crate) chars: usize,
+    pub(crate) cover: Option<FileRef>,
+    pub(crate) attachments: Vec<FileRef>,
+    pub(crate) audio: Option<FileRef>,
+    pub(crate) video: Option<FileRef>,
     /// Every image file the item publishes (cover, body, bundle, attachments).
-    pub images: Vec<crate::images::ImageUse>,
+    pub(crate) images: Vec<crate::images::ImageUse>,
     /// A 公示 withdrawn after its period (`after_period: withdraw`): only a
     /// stub is published, with no body, persons or files.
-    pub withdrawn: bool,
+    pub(crate) withdrawn: bool,
     /// Equal fingerprints, equal items: a hash of everything the item was
     /// made from (its source, the configuration, the instant, what it read).
-    pub fingerprint: u64,
+    pub(crate) fingerprint: u64,
 }
 
 impl Item {
     /// A pinned notice that has not expired by `now`.
-    pub fn is_pinned_at(&self, now: crate::time::Instant) -> bool {
+    pub(crate) fn is_pinned_at(&self, now: crate::time::Instant) -> bool {
         self.entry.meta.pinned && self.entry.expires.is_none_or(|x| x > now)
     }
 }
 
 /// A file an item offers: an image, attachment or media file.
 #[derive(Debug, Clone, Serialize, Hash)]
-pub struct FileRef {
+pub(crate) struct FileRef {
     /// Root-relative URL (or an external URL).
-    pub url: String,
-    pub title: String,
+    pub(crate) url: String,
+    pub(crate) title: String,
     /// File name.
-    pub name: String,
+    pub(crate) name: String,
     /// Lowercase extension, e.g. `pdf`.
-    pub ext: String,
-    pub size: u64,
+    pub(crate) ext: String,
+    pub(crate) size: u64,
     /// Human-readable size, e.g. `12.3 KB`; empty when unknown.
-    pub size_label: String,
-    pub external: bool,
+    pub(crate) size_label: String,
+    pub(crate) external: bool,
     /// Pixel size of an image, read at build time (so pages reserve its
     /// space before it loads): of its largest variant for a processed image.
-    pub width: Option<usize>,
-    pub height: Option<usize>,
+    pub(crate) width: Option<usize>,
+    pub(crate) height: Option<usize>,
     /// For `<img src>`: the middle variant (1080 pixels wide) of a processed
     /// image, else `url`.
-    pub src: String,
+    pub(crate) src: String,
     /// For `<img srcset>`: every variant with its width (`a-480.jpg 480w,
     /// a-1080.jpg 1080w`); empty when the file is not a processed image.
-    pub srcset: String,
+    pub(crate) srcset: String,
 }
 
 /// `532 B`, `12.3 KB`, `4.0 MB`.
-pub fn size_label(size: u64) -> String {
+pub(crate) fn size_label(size: u64) -> String {
     match size {
         0 => String::new(),
         s if s < 1024 => format!("{s} B"),
@@ -80,7 +80,7 @@ pub fn size_label(size: u64) -> String {
 }
 
 impl FileRef {
-    pub fn local(url: String, out_path: &str, size: u64) -> Self {
+    pub(crate) fn local(url: String, out_path: &str, size: u64) -> Self {
         let name = out_path.rsplit('/').next().unwrap_or(out_path).to_string();
         let ext = name
             .rsplit_once('.')
@@ -101,7 +101,7 @@ impl FileRef {
         }
     }
 
-    pub fn external(url: &str) -> Self {
+    pub(crate) fn external(url: &str) -> Self {
         let name = url.rsplit('/').next().unwrap_or(url).to_string();
         FileRef {
             url: url.to_string(),
@@ -121,26 +121,26 @@ impl FileRef {
 
 /// A listing: a kind's section, a course, or the home page.
 #[derive(Debug, Clone, Hash)]
-pub struct Section {
-    pub key: SectionKey,
-    pub title: String,
-    pub description: String,
-    pub intro_html: String,
-    pub pagination: usize,
-    pub sort: SortBy,
-    pub order: u32,
+pub(crate) struct Section {
+    pub(crate) key: SectionKey,
+    pub(crate) title: String,
+    pub(crate) description: String,
+    pub(crate) intro_html: String,
+    pub(crate) pagination: usize,
+    pub(crate) sort: SortBy,
+    pub(crate) order: u32,
     /// URL path (`news/`, `lessons/ershida/`, `` for home).
-    pub path: String,
-    pub source: Option<std::path::PathBuf>,
+    pub(crate) path: String,
+    pub(crate) source: Option<std::path::PathBuf>,
     /// Cover image (courses), with its alt text.
-    pub cover: Option<FileRef>,
-    pub cover_alt: Option<String>,
+    pub(crate) cover: Option<FileRef>,
+    pub(crate) cover_alt: Option<String>,
     /// The image files it publishes (a course cover).
-    pub images: Vec<crate::images::ImageUse>,
+    pub(crate) images: Vec<crate::images::ImageUse>,
 }
 
 impl Section {
-    pub fn default_for(key: SectionKey, config: &Config) -> Section {
+    pub(crate) fn default_for(key: SectionKey, config: &Config) -> Section {
         let (title, path, sort) = match &key {
             SectionKey::Home => (config.title.clone(), String::new(), SortBy::Date),
             SectionKey::Kind(k) => (k.label().to_string(), format!("{}/", k.dir()), SortBy::Date),
@@ -165,35 +165,35 @@ impl Section {
 
 /// A course of 学习园地 with its published lessons in order.
 #[derive(Debug, Clone)]
-pub struct Course {
-    pub id: String,
-    pub section: Section,
-    pub lessons: Vec<usize>,
+pub(crate) struct Course {
+    pub(crate) id: String,
+    pub(crate) section: Section,
+    pub(crate) lessons: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Tag {
-    pub name: String,
-    pub slug: String,
-    pub items: Vec<usize>,
+pub(crate) struct Tag {
+    pub(crate) name: String,
+    pub(crate) slug: String,
+    pub(crate) items: Vec<usize>,
 }
 
 /// A node of the organization tree with the items it and its subtree published.
 #[derive(Debug, Clone)]
-pub struct Branch {
-    pub id: String,
-    pub name: String,
-    pub depth: usize,
-    pub parent: Option<String>,
-    pub children: Vec<String>,
+pub(crate) struct Branch {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) depth: usize,
+    pub(crate) parent: Option<String>,
+    pub(crate) children: Vec<String>,
     /// Items naming this branch (items naming none belong to the root).
-    pub own: Vec<usize>,
+    pub(crate) own: Vec<usize>,
     /// Own items and those of every descendant, newest first.
-    pub all: Vec<usize>,
+    pub(crate) all: Vec<usize>,
 }
 
 /// Sorts a listing of item indices by the section's order.
-pub fn sort_listing(list: &mut [usize], items: &[std::sync::Arc<Item>], sort: SortBy) {
+pub(crate) fn sort_listing(list: &mut [usize], items: &[std::sync::Arc<Item>], sort: SortBy) {
     match sort {
         // `items` is already newest first.
         SortBy::Date => list.sort_unstable(),
@@ -208,7 +208,7 @@ pub fn sort_listing(list: &mut [usize], items: &[std::sync::Arc<Item>], sort: So
     }
 }
 
-pub fn courses(
+pub(crate) fn courses(
     ids: &[String],
     sections: &BTreeMap<SectionKey, Section>,
     items: &[std::sync::Arc<Item>],
@@ -261,7 +261,7 @@ pub fn courses(
     courses
 }
 
-pub fn tags(items: &[std::sync::Arc<Item>], diags: &mut Vec<Diagnostic>) -> Vec<Tag> {
+pub(crate) fn tags(items: &[std::sync::Arc<Item>], diags: &mut Vec<Diagnostic>) -> Vec<Tag> {
     let mut by_slug: BTreeMap<String, Tag> = BTreeMap::new();
     // Slugs go through pinyin: make each name's once.
     let mut slugs: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
@@ -303,7 +303,7 @@ pub fn tags(items: &[std::sync::Arc<Item>], diags: &mut Vec<Diagnostic>) -> Vec<
     by_slug.into_values().collect()
 }
 
-pub fn branches(root: &OrgNode, items: &[std::sync::Arc<Item>]) -> Vec<Branch> {
+pub(crate) fn branches(root: &OrgNode, items: &[std::sync::Arc<Item>]) -> Vec<Branch> {
     let mut own: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     // Standalone pages (关于我们) belong to the site, not to a branch's news.
     for (i, item) in items

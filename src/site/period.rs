@@ -11,7 +11,7 @@ use crate::time::{self, Instant};
 
 /// Where a 公示期 stands at an instant.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Stage {
+pub(crate) enum Stage {
     /// Before its start.
     Upcoming,
     /// Started and not ended; whole days left, rounded up (none without
@@ -22,7 +22,7 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub fn of((start, end): (Instant, Option<Instant>), now: Instant) -> Stage {
+    pub(crate) fn of((start, end): (Instant, Option<Instant>), now: Instant) -> Stage {
         if now < start {
             Stage::Upcoming
         } else if end.is_some_and(|e| e <= now) {
@@ -35,7 +35,7 @@ impl Stage {
     }
 
     /// `upcoming`, `active` or `ended` (for templates and CSS).
-    pub fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             Stage::Upcoming => "upcoming",
             Stage::Active { .. } => "active",
@@ -44,7 +44,7 @@ impl Stage {
     }
 
     /// 未开始, 公示中, 已结束
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Stage::Upcoming => "未开始",
             Stage::Active { .. } => "公示中",

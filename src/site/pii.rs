@@ -3,7 +3,7 @@
 
 /// What kind of personal data a number is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PiiKind {
+pub(crate) enum PiiKind {
     /// 居民身份证号码: 18 characters with a valid check digit, or 15 digits
     /// with a valid birth date.
     IdNumber,
@@ -14,7 +14,7 @@ pub enum PiiKind {
 }
 
 impl PiiKind {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             PiiKind::IdNumber => "身份证号码",
             PiiKind::Mobile => "手机号码",
@@ -25,11 +25,11 @@ impl PiiKind {
 
 /// One unmasked number, with its 1-based line in the scanned text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    pub line: usize,
-    pub kind: PiiKind,
+pub(crate) struct Finding {
+    pub(crate) line: usize,
+    pub(crate) kind: PiiKind,
     /// The masked form to write instead (`138****1234`).
-    pub masked: String,
+    pub(crate) masked: String,
 }
 
 /// Every unmasked ID, mobile or bank card number in `text`, however it
@@ -37,7 +37,7 @@ pub struct Finding {
 /// (`138 1234 5678`, `6222 0212 3456 7890 128`), a `+86` prefix, digits
 /// written as HTML character references (`&#49;`), or glued to a word
 /// (`Tel13812345678`).
-pub fn scan(text: &str) -> Vec<Finding> {
+pub(crate) fn scan(text: &str) -> Vec<Finding> {
     let mut out = Vec::new();
     if digit_count(text) < MIN_DIGITS {
         return out;
@@ -112,7 +112,7 @@ fn may_hide_digits(html: &str) -> bool {
 
 /// The text a reader sees of rendered HTML: tags gone (inline ones without
 /// a gap, so `138<b>1234</b>5678` reads as one number), entities decoded.
-pub fn visible_text(html: &str) -> String {
+pub(crate) fn visible_text(html: &str) -> String {
     const INLINE: &[&str] = &[
         "a", "b", "strong", "em", "i", "span", "code", "mark", "del", "s", "u", "sub", "sup",
         "small", "abbr", "font",
@@ -344,7 +344,10 @@ fn mask(n: &str, kind: PiiKind) -> String {
 /// written, and what its rendered body shows (a number split by markup or
 /// written as character references is found there), unless the item says
 /// why it may show it (`allow_personal_info`).
-pub fn guard(entry: &crate::content::Entry, html: &str) -> Vec<crate::diagnostic::Diagnostic> {
+pub(crate) fn guard(
+    entry: &crate::content::Entry,
+    html: &str,
+) -> Vec<crate::diagnostic::Diagnostic> {
     if entry
         .meta
         .allow_personal_info
@@ -382,7 +385,9 @@ pub fn guard(entry: &crate::content::Entry, html: &str) -> Vec<crate::diagnostic
 
 /// Unmasked personal data in an `_index.md` (section and home pages are
 /// always public).
-pub fn guard_section(s: &crate::content::SectionSource) -> Vec<crate::diagnostic::Diagnostic> {
+pub(crate) fn guard_section(
+    s: &crate::content::SectionSource,
+) -> Vec<crate::diagnostic::Diagnostic> {
     let in_yaml = scan(&s.yaml).into_iter().map(|f| {
         let text = s.yaml.lines().nth(f.line - 1).unwrap_or("");
         (f.line + 1, yaml_key(text), f)

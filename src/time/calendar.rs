@@ -16,25 +16,28 @@ const SCHEDULES: &str = include_str!("holidays-cn.json");
 
 /// One year's published schedule.
 #[derive(Debug, Deserialize)]
-pub struct YearSchedule {
-    pub year: i32,
-    /// The notices it comes from (the yearly one, and any later change).
-    pub notices: Vec<Notice>,
+pub(crate) struct YearSchedule {
+    pub(crate) year: i32,
+    /// The notices it comes from (the yearly one, and any later change):
+    /// provenance, checked by the tests, not used by the build.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) notices: Vec<Notice>,
     /// Days off (放假), including those that fall in the previous December.
-    pub off: Vec<NaiveDate>,
+    pub(crate) off: Vec<NaiveDate>,
     /// Weekend days worked (调休上班).
-    pub work: Vec<NaiveDate>,
+    pub(crate) work: Vec<NaiveDate>,
 }
 
 /// A State Council notice, as provenance.
 #[derive(Debug, Deserialize)]
-pub struct Notice {
-    pub title: String,
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) struct Notice {
+    pub(crate) title: String,
     /// 文号, e.g. 国办发明电〔2025〕7号.
-    pub number: String,
+    pub(crate) number: String,
     /// 成文日期.
-    pub date: NaiveDate,
-    pub url: String,
+    pub(crate) date: NaiveDate,
+    pub(crate) url: String,
 }
 
 #[derive(Deserialize)]
@@ -43,7 +46,7 @@ struct File {
 }
 
 /// The built-in schedules, read once.
-pub fn builtin() -> &'static [YearSchedule] {
+pub(crate) fn builtin() -> &'static [YearSchedule] {
     static PARSED: OnceLock<Vec<YearSchedule>> = OnceLock::new();
     PARSED.get_or_init(|| {
         // The file is part of the source and checked by a unit test.
@@ -78,7 +81,7 @@ fn builtin_days() -> &'static Builtin {
 
 /// Which days are working days: built-in schedules plus a site's overrides.
 #[derive(Clone, PartialEq, Eq)]
-pub struct WorkCalendar {
+pub(crate) struct WorkCalendar {
     /// The site's `holidays` and `workdays`, sorted.
     site_off: Vec<NaiveDate>,
     site_work: Vec<NaiveDate>,
@@ -113,18 +116,18 @@ impl std::fmt::Debug for WorkCalendar {
 
 /// Where counting working days ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WorkingEnd {
+pub(crate) struct WorkingEnd {
     /// The last working day of the period.
-    pub last: NaiveDate,
+    pub(crate) last: NaiveDate,
     /// The first year (of a notice) the period needed but no schedule
     /// covers: its working days were counted as Monday to Friday.
-    pub unscheduled: Option<i32>,
+    pub(crate) unscheduled: Option<i32>,
 }
 
 /// The period would end after the last date the calendar can represent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("公示期的结束日期超出了可表示的日期范围")]
-pub struct TooFar;
+pub(crate) struct TooFar;
 
 impl WorkCalendar {
     /// The built-in schedules with a site's holidays and workdays (already
@@ -157,11 +160,11 @@ impl WorkCalendar {
     }
 
     /// The built-in schedules alone.
-    pub fn builtin() -> Self {
+    pub(crate) fn builtin() -> Self {
         Self::new(Vec::new(), Vec::new())
     }
 
-    pub fn is_working(&self, d: NaiveDate) -> bool {
+    pub(crate) fn is_working(&self, d: NaiveDate) -> bool {
         let has = |list: &[NaiveDate]| list.binary_search(&d).is_ok();
         if has(&self.site_work) {
             return true;
@@ -179,7 +182,11 @@ impl WorkCalendar {
     /// The last working day of a period of `days` working days starting on
     /// `start` (counted when it is a working day). Takes time proportional
     /// to the number of special dates, not to `days`.
-    pub fn add_working_days(&self, start: NaiveDate, days: u32) -> Result<WorkingEnd, TooFar> {
+    pub(crate) fn add_working_days(
+        &self,
+        start: NaiveDate,
+        days: u32,
+    ) -> Result<WorkingEnd, TooFar> {
         let days = u64::from(days);
         let mut day = start;
         let mut counted = u64::from(self.is_working(day));
@@ -215,7 +222,7 @@ impl WorkCalendar {
     }
 
     /// Whether a year's schedule is known (built in or given by the site).
-    pub fn covers(&self, year: i32) -> bool {
+    pub(crate) fn covers(&self, year: i32) -> bool {
         self.covered.contains(&year)
     }
 

@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 
 /// An exact decimal: `units` × 10^-`scale`. Money is never a float.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Decimal {
+pub(crate) struct Decimal {
     units: i128,
     scale: u8,
 }
@@ -16,11 +16,11 @@ pub struct Decimal {
 const MAX_DIGITS: usize = 30;
 
 impl Decimal {
-    pub const ZERO: Decimal = Decimal { units: 0, scale: 0 };
+    pub(crate) const ZERO: Decimal = Decimal { units: 0, scale: 0 };
 
     /// Reads `2160`, `2,160.00`, `-12.5`, `¥1,200`, `300元`, `(1,200.00)`
     /// (accounting negative). Thousands separators must group by three.
-    pub fn parse(text: &str) -> Option<Decimal> {
+    pub(crate) fn parse(text: &str) -> Option<Decimal> {
         let mut s = text.trim();
         let mut negative = false;
         if let Some(inner) = s.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
@@ -65,13 +65,13 @@ impl Decimal {
         })
     }
 
-    pub fn scale(self) -> u8 {
+    pub(crate) fn scale(self) -> u8 {
         self.scale
     }
 
     /// Rounded to `scale` places, halves away from zero (Chinese
     /// accounting's 四舍五入).
-    pub fn round(self, scale: u8) -> Decimal {
+    pub(crate) fn round(self, scale: u8) -> Decimal {
         match self.scale.cmp(&scale) {
             Ordering::Equal => self,
             Ordering::Less => Decimal {
@@ -91,7 +91,7 @@ impl Decimal {
     }
 
     /// The exact sum, or `None` if it would not fit.
-    pub fn checked_add(self, other: Decimal) -> Option<Decimal> {
+    pub(crate) fn checked_add(self, other: Decimal) -> Option<Decimal> {
         let scale = self.scale.max(other.scale);
         let (a, b) = (self.round(scale), other.round(scale));
         Some(Decimal {
@@ -101,7 +101,7 @@ impl Decimal {
     }
 
     /// `1,234,567.50`: thousands separators, exactly `scale` decimals.
-    pub fn format(self, scale: u8) -> String {
+    pub(crate) fn format(self, scale: u8) -> String {
         let d = self.round(scale);
         let digits = d.units.unsigned_abs().to_string();
         let scale = usize::from(scale);
@@ -140,7 +140,7 @@ impl PartialOrd for Decimal {
 
 /// A point in time a date column holds, as precise as the file wrote it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum When {
+pub(crate) enum When {
     /// `2026-07` → 2026年7月
     Month(NaiveDate),
     /// `2026-07-15` → 2026年7月15日
@@ -153,7 +153,7 @@ impl When {
     /// Reads `2026-07-15`, `2026/7/15`, `2026.7.15`, `2026年7月15日` (each
     /// with an optional ` 09:30` or ` 09:30:00`), and months `2026-07`,
     /// `2026/7`, `2026年7月`.
-    pub fn parse(text: &str) -> Option<When> {
+    pub(crate) fn parse(text: &str) -> Option<When> {
         let s = text.trim();
         let (date, time) = match s.split_once([' ', 'T']) {
             Some((d, t)) => (d, Some(t.trim())),
@@ -196,7 +196,7 @@ impl When {
     }
 
     /// A spreadsheet date: a day, or a day and time when it has one.
-    pub fn from_sheet(t: NaiveDateTime) -> When {
+    pub(crate) fn from_sheet(t: NaiveDateTime) -> When {
         if t.time() == chrono::NaiveTime::MIN {
             When::Day(t.date())
         } else {
@@ -205,7 +205,7 @@ impl When {
     }
 
     /// `2026年7月15日`, `2026年7月`, `2026年7月15日 09:30`.
-    pub fn format(self) -> String {
+    pub(crate) fn format(self) -> String {
         match self {
             When::Month(d) => format!("{}年{}月", d.year(), d.month()),
             When::Day(d) => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
@@ -221,7 +221,7 @@ impl When {
     }
 
     /// The instant it starts, for sorting mixed precisions.
-    pub fn sort_instant(self) -> NaiveDateTime {
+    pub(crate) fn sort_instant(self) -> NaiveDateTime {
         match self {
             When::Month(d) | When::Day(d) => d.and_time(chrono::NaiveTime::MIN),
             When::Time(t) => t,
@@ -230,7 +230,7 @@ impl When {
 }
 
 /// Text as Chinese readers sort it: by pinyin, then by the text itself.
-pub fn text_key(text: &str) -> String {
+pub(crate) fn text_key(text: &str) -> String {
     use pinyin::ToPinyin;
     let mut key = String::with_capacity(text.len() * 2);
     for c in text.chars() {

@@ -5,7 +5,7 @@ use serde::Deserialize;
 /// How a column is masked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum MaskKind {
+pub(crate) enum MaskKind {
     /// 张三 → 张*, 张小三 → 张*三
     #[serde(alias = "姓名")]
     Name,
@@ -22,7 +22,7 @@ pub enum MaskKind {
 
 impl MaskKind {
     /// The masked form of `text`.
-    pub fn apply(self, text: &str) -> String {
+    pub(crate) fn apply(self, text: &str) -> String {
         let text = text.trim();
         match self {
             MaskKind::Name => name(text),

@@ -19,8 +19,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-pub use cells::{Decimal, When};
-pub use mask::MaskKind;
+pub(crate) use cells::{Decimal, When};
+pub(crate) use mask::MaskKind;
 
 use super::Entry;
 use crate::diagnostic::Diagnostic;
@@ -28,7 +28,7 @@ use crate::diagnostic::Diagnostic;
 /// What a column holds, declared in `columns:` or inferred.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum ColumnKind {
+pub(crate) enum ColumnKind {
     #[serde(alias = "文本")]
     Text,
     #[serde(alias = "数字")]
@@ -41,7 +41,7 @@ pub enum ColumnKind {
 }
 
 impl ColumnKind {
-    pub fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             ColumnKind::Text => "text",
             ColumnKind::Number => "number",
@@ -50,7 +50,7 @@ impl ColumnKind {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             ColumnKind::Text => "文本",
             ColumnKind::Number => "数字",
@@ -59,52 +59,52 @@ impl ColumnKind {
         }
     }
 
-    pub fn is_numeric(self) -> bool {
+    pub(crate) fn is_numeric(self) -> bool {
         matches!(self, ColumnKind::Number | ColumnKind::Money)
     }
 }
 
 /// A table read from a data file, with masked columns already masked.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Table {
+pub(crate) struct Table {
     /// The data file, relative to the site root.
-    pub source: PathBuf,
+    pub(crate) source: PathBuf,
     /// The worksheet read (XLSX).
-    pub sheet: Option<String>,
-    pub columns: Vec<Column>,
-    pub rows: Vec<Row>,
+    pub(crate) sheet: Option<String>,
+    pub(crate) columns: Vec<Column>,
+    pub(crate) rows: Vec<Row>,
     /// Per column, its sum: present when `totals:` is given.
-    pub totals: Option<Vec<Option<Decimal>>>,
+    pub(crate) totals: Option<Vec<Option<Decimal>>>,
     /// A hash of the file's bytes: equal hashes, equal tables.
-    pub hash: u64,
+    pub(crate) hash: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Column {
-    pub name: String,
-    pub kind: ColumnKind,
-    pub mask: Option<MaskKind>,
+pub(crate) struct Column {
+    pub(crate) name: String,
+    pub(crate) kind: ColumnKind,
+    pub(crate) mask: Option<MaskKind>,
     /// Where it is in the file: `第 3 列` or `C 列`.
-    pub label: String,
+    pub(crate) label: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Row {
+pub(crate) struct Row {
     /// Its line (CSV) or row number (spreadsheet).
-    pub at: usize,
-    pub cells: Vec<Cell>,
+    pub(crate) at: usize,
+    pub(crate) cells: Vec<Cell>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Cell {
+pub(crate) struct Cell {
     /// The cell's text as written (masked, for masked columns): what the
     /// personal-data guard reads.
-    pub text: String,
-    pub value: Value,
+    pub(crate) text: String,
+    pub(crate) value: Value,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     Empty,
     Text,
     Number(Decimal),
@@ -113,7 +113,7 @@ pub enum Value {
 
 impl Cell {
     /// The cell as readers see it: `2,160.00`, `2026年7月15日`, text.
-    pub fn display(&self, kind: ColumnKind) -> String {
+    pub(crate) fn display(&self, kind: ColumnKind) -> String {
         match &self.value {
             Value::Empty => String::new(),
             Value::Text => self.text.clone(),
@@ -124,7 +124,7 @@ impl Cell {
 }
 
 /// Money with two decimals; other numbers as precise as written.
-pub fn format_number(d: Decimal, kind: ColumnKind) -> String {
+pub(crate) fn format_number(d: Decimal, kind: ColumnKind) -> String {
     match kind {
         ColumnKind::Money => d.format(2),
         _ => d.format(d.scale()),
@@ -135,18 +135,18 @@ pub fn format_number(d: Decimal, kind: ColumnKind) -> String {
 const FORMATS: &[&str] = &["csv", "xlsx"];
 
 /// Whether a content file could be a data file (for change tracking).
-pub fn is_data_file(path: &Path) -> bool {
+pub(crate) fn is_data_file(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| FORMATS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 /// A data-like file's path and a hash of its path, size and modification time.
-pub type Stamp = (PathBuf, u64);
+pub(crate) type Stamp = (PathBuf, u64);
 
 /// The stamps of every data-like file among `files` (relative to `root`),
 /// sorted by path: a page is parsed again when one beside it changes.
-pub fn stamps(root: &Path, files: &[PathBuf]) -> Vec<Stamp> {
+pub(crate) fn stamps(root: &Path, files: &[PathBuf]) -> Vec<Stamp> {
     let mut out: Vec<Stamp> = files
         .iter()
         .filter(|p| is_data_file(p))
@@ -163,7 +163,7 @@ pub fn stamps(root: &Path, files: &[PathBuf]) -> Vec<Stamp> {
 
 /// Hashes the stamps of the data files the page at `md` may name: those
 /// in its folder and below (a contiguous run of the sorted stamps).
-pub fn hash_beside(stamps: &[Stamp], md: &Path, h: &mut impl Hasher) {
+pub(crate) fn hash_beside(stamps: &[Stamp], md: &Path, h: &mut impl Hasher) {
     let Some(dir) = md.parent() else { return };
     let from = stamps.partition_point(|(p, _)| p.as_path() < dir);
     stamps[from..]
@@ -175,7 +175,7 @@ pub fn hash_beside(stamps: &[Stamp], md: &Path, h: &mut impl Hasher) {
 /// Reads the data file the entry names with `data:` into `entry.table`,
 /// and takes it out of the bundle's files (its unmasked cells must never
 /// be copied to the output as they are).
-pub fn attach(root: &Path, entry: &mut Entry) -> Result<(), Vec<Diagnostic>> {
+pub(crate) fn attach(root: &Path, entry: &mut Entry) -> Result<(), Vec<Diagnostic>> {
     let Some(written) = entry.meta.data.clone() else {
         return stray_options(entry);
     };

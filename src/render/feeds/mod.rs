@@ -24,50 +24,50 @@ use crate::time::{Instant, format_date_zh};
 
 /// An enclosure: a file offered with an item.
 #[derive(Debug, Clone)]
-pub struct Enclosure {
-    pub url: String,
-    pub length: u64,
-    pub mime: String,
-    pub title: String,
+pub(crate) struct Enclosure {
+    pub(crate) url: String,
+    pub(crate) length: u64,
+    pub(crate) mime: String,
+    pub(crate) title: String,
 }
 
 /// One item as every feed shows it.
 #[derive(Debug, Clone)]
-pub struct FeedEntry {
-    pub permalink: String,
-    pub title: String,
+pub(crate) struct FeedEntry {
+    pub(crate) permalink: String,
+    pub(crate) title: String,
     /// Absolute HTML: full content (or the summary) with the kind's details.
-    pub html: String,
-    pub summary: String,
-    pub author: String,
-    pub categories: Vec<String>,
-    pub published: Instant,
-    pub updated: Instant,
-    pub enclosures: Vec<Enclosure>,
-    pub audio: Option<Enclosure>,
-    pub order: Option<u32>,
-    pub duration: Option<u32>,
+    pub(crate) html: String,
+    pub(crate) summary: String,
+    pub(crate) author: String,
+    pub(crate) categories: Vec<String>,
+    pub(crate) published: Instant,
+    pub(crate) updated: Instant,
+    pub(crate) enclosures: Vec<Enclosure>,
+    pub(crate) audio: Option<Enclosure>,
+    pub(crate) order: Option<u32>,
+    pub(crate) duration: Option<u32>,
 }
 
 /// A feed: where it lives and which items it carries, newest first.
 /// Everything its files are made from besides the site-wide settings, so
 /// its fingerprint is the hash of it.
 #[derive(Debug, Clone, Hash)]
-pub struct FeedSpec {
+pub(crate) struct FeedSpec {
     /// Listing path (`""`, `news/`, `branches/dongcun/`…); files go beside it.
-    pub path: String,
-    pub title: String,
-    pub description: String,
+    pub(crate) path: String,
+    pub(crate) title: String,
+    pub(crate) description: String,
     pub(crate) items: Vec<ItemRef>,
     /// Course id, when the feed is a course's (it may also get a podcast).
-    pub course: Option<String>,
+    pub(crate) course: Option<String>,
     /// The date of an empty feed: the site's newest item's, never the clock's.
     fallback: Instant,
 }
 
 impl FeedSpec {
     /// A hash of everything the feed's files are made from.
-    pub fn fingerprint(&self, global: u64) -> u64 {
+    pub(crate) fn fingerprint(&self, global: u64) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut h = rustc_hash::FxHasher::default();
         (global, self).hash(&mut h);
@@ -77,26 +77,26 @@ impl FeedSpec {
 
 /// The feed a page links for autodiscovery and the /feeds/ page lists.
 #[derive(Debug, Clone, Serialize, Hash)]
-pub struct FeedLinks {
-    pub title: String,
-    pub rss: String,
-    pub atom: String,
-    pub json: String,
-    pub podcast: Option<String>,
+pub(crate) struct FeedLinks {
+    pub(crate) title: String,
+    pub(crate) rss: String,
+    pub(crate) atom: String,
+    pub(crate) json: String,
+    pub(crate) podcast: Option<String>,
     /// Every format with its absolute URL, for subscribing: `[{label, url}]`.
-    pub formats: Vec<FeedFormat>,
+    pub(crate) formats: Vec<FeedFormat>,
 }
 
 /// One format of a feed, with its absolute URL.
 #[derive(Debug, Clone, Serialize, Hash)]
-pub struct FeedFormat {
+pub(crate) struct FeedFormat {
     /// RSS, Atom, JSON, 音频
-    pub label: &'static str,
-    pub url: String,
+    pub(crate) label: &'static str,
+    pub(crate) url: String,
 }
 
 /// Every feed of the site, in a stable order.
-pub fn specs(site: &Site) -> Vec<FeedSpec> {
+pub(crate) fn specs(site: &Site) -> Vec<FeedSpec> {
     let make = SpecMaker {
         site,
         fallback: (site.items.iter().filter_map(|i| i.entry.date).max()).unwrap_or_default(),
@@ -192,7 +192,7 @@ fn has_podcast(site: &Site, spec: &FeedSpec) -> bool {
 }
 
 /// The feed URLs of a listing path (root-relative).
-pub fn links(site: &Site, spec: &FeedSpec) -> FeedLinks {
+pub(crate) fn links(site: &Site, spec: &FeedSpec) -> FeedLinks {
     let name = |file: &str| format!("{}{file}", spec.path);
     let podcast = has_podcast(site, spec).then(|| name("podcast.xml"));
     let mut formats: Vec<FeedFormat> = [
@@ -224,7 +224,7 @@ pub fn links(site: &Site, spec: &FeedSpec) -> FeedLinks {
 
 /// The shared entries of every item some feed carries (`None` for the rest),
 /// indexed like `site.items`.
-pub fn entries(
+pub(crate) fn entries(
     site: &Site,
     specs: &[&FeedSpec],
 ) -> Result<Vec<Option<FeedEntry>>, Vec<Diagnostic>> {
@@ -260,7 +260,11 @@ pub fn entries(
 }
 
 /// The files of one feed (three formats, plus a podcast for courses with audio).
-pub fn files(site: &Site, spec: &FeedSpec, entries: &[Option<FeedEntry>]) -> Vec<OutputFile> {
+pub(crate) fn files(
+    site: &Site,
+    spec: &FeedSpec,
+    entries: &[Option<FeedEntry>],
+) -> Vec<OutputFile> {
     let es: Vec<&FeedEntry> = spec
         .items
         .iter()
@@ -473,7 +477,7 @@ fn details(site: &Site, item: &Item, enclosures: &[Enclosure]) -> String {
 /// Makes every `href` and `src` in `html` absolute against `base`, in one
 /// pass over the text (an article with 20,000 links costs as much as its
 /// length). Returns the offending value when one is not a valid URL.
-pub fn absolutize(html: &str, base: &Url) -> Result<String, String> {
+pub(crate) fn absolutize(html: &str, base: &Url) -> Result<String, String> {
     static ATTRS: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     let attrs = ATTRS.get_or_init(|| {
         aho_corasick::AhoCorasick::new(["href=\"", "src=\"", "srcset=\""])
@@ -511,7 +515,7 @@ pub fn absolutize(html: &str, base: &Url) -> Result<String, String> {
 }
 
 /// Feed links for a listing path, when that listing has a feed.
-pub fn links_by_path(site: &Site, specs: &[FeedSpec]) -> BTreeMap<String, FeedLinks> {
+pub(crate) fn links_by_path(site: &Site, specs: &[FeedSpec]) -> BTreeMap<String, FeedLinks> {
     specs
         .iter()
         .map(|s| (s.path.clone(), links(site, s)))
