@@ -287,11 +287,7 @@ fn validate(
             .hint(hint.to_string())
     };
     let name = raw.name.unwrap_or_default();
-    let name_ok = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-    if !name_ok {
+    if !name_ok(&name) {
         diags.push(err(
             "name",
             format!("发布目标名称 “{name}” 不可用"),
@@ -314,12 +310,7 @@ fn validate(
         nonempty(raw.region),
         nonempty(raw.root),
     );
-    let prefix = raw
-        .prefix
-        .unwrap_or_default()
-        .trim()
-        .trim_matches('/')
-        .to_string();
+    let prefix = (raw.prefix.unwrap_or_default().trim().trim_matches('/')).to_string();
     if prefix.split('/').any(|seg| seg == ".." || seg == ".") || prefix.contains('\\') {
         diags.push(err(
             "prefix",
@@ -360,6 +351,14 @@ fn validate(
         credentials_file: nonempty(raw.credentials_file),
         known_hosts: raw.known_hosts,
     })
+}
+
+/// A target name is used in `--target` and in environment variable
+/// suffixes: lowercase letters, digits, `-` and `_`.
+fn name_ok(name: &str) -> bool {
+    !name.is_empty()
+        && (name.chars())
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
 /// The settings a target of `kind` cannot do without, with a hint each.

@@ -65,6 +65,30 @@ struct Job {
 }
 
 impl Job {
+    /// An error reported on the item (and field) that uses the image.
+    fn error(&self, message: String, hint: &str) -> Diagnostic {
+        let (user, field, line) = &self.user;
+        let d = Diagnostic::error(user, message)
+            .at_line(*line)
+            .hint(hint.to_string());
+        if field.is_empty() {
+            d
+        } else {
+            d.field(field.clone())
+        }
+    }
+
+    fn read_error(&self, e: &std::io::Error) -> Diagnostic {
+        self.error(
+            format!(
+                "无法读取图片 “{}”：{}",
+                self.source.display(),
+                crate::diagnostic::io_reason(e)
+            ),
+            "检查文件是否还在、能否打开",
+        )
+    }
+
     fn new(source: &Path, probe: Probe, user: (PathBuf, String, Option<usize>)) -> Job {
         Job {
             source: source.to_path_buf(),
@@ -245,19 +269,6 @@ fn stamp_name(source: &Path) -> String {
 
 fn make_job(cache: &Cache, root: &Path, job: &Job) -> Result<Made, Diagnostic> {
     let name = stamp_name(&job.source);
-    let path = root.join(&job.source);
-    let fail = |message: String, hint: &str| {
-        let (user, field, line) = &job.user;
-        let d = Diagnostic::error(user, message)
-            .at_line(*line)
-            .hint(hint.to_string());
-        if field.is_empty() {
-            d
-        } else {
-            d.field(field.clone())
-        }
-    };
-    let written = job.source.display().to_string();
     // Never through a symbolic link swapped in after the content walk.
     let read = || -> std::io::Result<Vec<u8>> {
         let mut bytes = Vec::new();
@@ -267,15 +278,8 @@ fn make_job(cache: &Cache, root: &Path, job: &Job) -> Result<Made, Diagnostic> {
         )?;
         Ok(bytes)
     };
-    let (hash, mut bytes) = cache.content_hash(&name, &path, read).map_err(|e| {
-        fail(
-            format!(
-                "无法读取图片 “{written}”：{}",
-                crate::diagnostic::io_reason(&e)
-            ),
-            "检查文件是否还在、能否打开",
-        )
-    })?;
+    let (hash, mut bytes) = (cache.content_hash(&name, &root.join(&job.source), read))
+        .map_err(|e| job.read_error(&e))?;
     let source_ext = job
         .source
         .extension()
@@ -294,29 +298,17 @@ fn make_job(cache: &Cache, root: &Path, job: &Job) -> Result<Made, Diagnostic> {
     if !missing.is_empty() {
         let data = match bytes.take() {
             Some(b) => b,
-            None => read().map_err(|e| {
-                fail(
-                    format!(
-                        "无法读取图片 “{written}”：{}",
-                        crate::diagnostic::io_reason(&e)
-                    ),
-                    "检查文件是否还在、能否打开",
-                )
-            })?,
+            None => read().map_err(|e| job.read_error(&e))?,
         };
         let made = process::make(&data, &job.probe, &missing).map_err(|e| {
-            let hint = match e {
-                process::ProcessError::Truncated => {
-                    "文件可能没有复制或上传完；请从手机或相机重新复制原图"
-                }
-                process::ProcessError::Metadata(_) => "这是 dangjian 的缺陷，请报告；图片没有发布",
-                _ => "用看图软件打开检查；请另存为 JPEG 或 PNG 后再试",
-            };
-            fail(format!("图片 “{written}”：{e}"), hint)
+            job.error(
+                format!("图片 “{}”：{e}", job.source.display()),
+                process_hint(&e),
+            )
         })?;
         for (recipe, data) in missing.iter().zip(made) {
             cache.write(&target(recipe), &data).map_err(|e| {
-                fail(
+                job.error(
                     format!(
                         "无法写入图片缓存 “{}”：{}",
                         cache.dir().display(),
@@ -345,4 +337,13 @@ fn make_job(cache: &Cache, root: &Path, job: &Job) -> Result<Made, Diagnostic> {
         reused: distinct.len() - missing.len(),
         files,
     })
+}
+
+/// How to fix an image that could not be processed, in Chinese.
+fn process_hint(e: &process::ProcessError) -> &'static str {
+    match e {
+        process::ProcessError::Truncated => "文件可能没有复制或上传完；请从手机或相机重新复制原图",
+        process::ProcessError::Metadata(_) => "这是 dangjian 的缺陷，请报告；图片没有发布",
+        _ => "用看图软件打开检查；请另存为 JPEG 或 PNG 后再试",
+    }
 }

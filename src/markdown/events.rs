@@ -145,13 +145,14 @@ impl<'r, 'a> BodyRenderer<'r, 'a> {
         }
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
+                // The language is the info string's first word.
                 let lang = match kind {
                     CodeBlockKind::Fenced(info) => {
-                        info.split_whitespace().next().unwrap_or("").to_string()
+                        info.split_whitespace().next().map(str::to_string)
                     }
-                    CodeBlockKind::Indented => String::new(),
+                    CodeBlockKind::Indented => None,
                 };
-                self.code = Some((lang, String::new()));
+                self.code = Some((lang.unwrap_or_default(), String::new()));
             }
             Event::Text(t) if self.code.is_some() => {
                 count_words(&t, &mut self.out.cjk_chars, &mut self.out.latin_words);
@@ -185,25 +186,7 @@ impl<'r, 'a> BodyRenderer<'r, 'a> {
                 self.emit(Event::Start(Tag::Paragraph), out);
             }
             Event::End(TagEnd::Paragraph) => self.end_paragraph(out),
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => match self.resolve(&dest_url, false, offset) {
-                Some(dest_url) => {
-                    self.link_stack.push(false);
-                    let link = Tag::Link {
-                        link_type,
-                        dest_url,
-                        title,
-                        id,
-                    };
-                    self.emit(Event::Start(link), out);
-                }
-                // A link that resolves to nothing keeps only its text.
-                None => self.link_stack.push(true),
-            },
+            Event::Start(link @ Tag::Link { .. }) => self.start_link(link, offset, out),
             Event::End(TagEnd::Link) => {
                 if !self.link_stack.pop().unwrap_or(false) {
                     self.emit(Event::End(TagEnd::Link), out);
@@ -213,12 +196,8 @@ impl<'r, 'a> BodyRenderer<'r, 'a> {
                 dest_url, title, ..
             }) => self.start_image(&dest_url, &title, offset),
             Event::Html(ref h) | Event::InlineHtml(ref h) => {
-                if h.contains(MORE_MARKER) {
-                    self.more_found = true;
-                }
-                if !super::is_plain_comment(h) {
-                    self.out.had_raw_html = true;
-                }
+                self.more_found |= h.contains(MORE_MARKER);
+                self.out.had_raw_html |= !super::is_plain_comment(h);
                 self.emit(event, out);
             }
             Event::Text(ref t) | Event::Code(ref t) => {
@@ -226,6 +205,33 @@ impl<'r, 'a> BodyRenderer<'r, 'a> {
                 self.emit(event, out);
             }
             other => self.emit(other, out),
+        }
+    }
+
+    /// A link with its destination resolved; one that resolves to nothing
+    /// keeps only its text.
+    fn start_link(&mut self, link: Tag<'a>, offset: usize, out: &mut Vec<Event<'a>>) {
+        let Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        } = link
+        else {
+            return;
+        };
+        match self.resolve(&dest_url, false, offset) {
+            Some(dest_url) => {
+                self.link_stack.push(false);
+                let link = Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                };
+                self.emit(Event::Start(link), out);
+            }
+            None => self.link_stack.push(true),
         }
     }
 

@@ -43,15 +43,7 @@ impl Site {
         cache: &mut ModelCache,
     ) -> Result<Site, Vec<Diagnostic>> {
         let plan = Plan::of(&content, &config, &gate);
-        let world = World {
-            files: &content.files,
-            markdown: &content.markdown,
-            bundles: &plan.bundles,
-            routes: &plan.routes,
-            courses: &plan.courses,
-            data_files: &plan.data_files,
-            base_path: &config.base_path,
-        };
+        let world = plan.world(&content, &config);
         let cx = ItemContext {
             world: &world,
             config: &config,
@@ -83,14 +75,7 @@ impl Site {
         );
         let mut site = Site {
             home: section_or_default(&sections, SectionKey::Home, &config),
-            sections: ([Kind::News, Kind::Notice, Kind::Lesson, Kind::Disclosure].into_iter())
-                .map(|k| {
-                    (
-                        k,
-                        section_or_default(&sections, SectionKey::Kind(k), &config),
-                    )
-                })
-                .collect(),
+            sections: kind_sections(&sections, &config),
             by_kind: BTreeMap::new(),
             courses: Vec::new(),
             tags: Vec::new(),
@@ -111,10 +96,7 @@ impl Site {
             items,
         };
         site.index(&content.courses, &sections, &mut diags);
-        let embargoes = content
-            .entries
-            .iter()
-            .zip(&plan.decisions)
+        let embargoes = (content.entries.iter().zip(&plan.decisions))
             .filter(|(_, d)| **d == Decision::Embargoed)
             .filter_map(|(e, _)| e.date);
         site.next_change = gate::next_change(gate.now, next_changes(&site, embargoes));
@@ -122,15 +104,7 @@ impl Site {
             return Err(diags);
         }
         site.warnings = diags;
-        cache.last = Some(LastInputs {
-            entries: content.entries.clone(),
-            sections: section_inputs(&content),
-            courses: content.courses.clone(),
-            loose_files: content.loose_files.clone(),
-            inputs: cx.inputs,
-            routes: plan.routes,
-            setting: plan.setting,
-        });
+        cache.last = Some(last_inputs(&content, cx.inputs, plan));
         Ok(site)
     }
 }
@@ -150,6 +124,19 @@ struct Plan {
 }
 
 impl Plan {
+    /// What links resolve against, under this plan.
+    fn world<'a>(&'a self, content: &'a Content, config: &'a Config) -> World<'a> {
+        World {
+            files: &content.files,
+            markdown: &content.markdown,
+            bundles: &self.bundles,
+            routes: &self.routes,
+            courses: &self.courses,
+            data_files: &self.data_files,
+            base_path: &config.base_path,
+        }
+    }
+
     fn of(content: &Content, config: &Config, gate: &Gate) -> Plan {
         let mut h = rustc_hash::FxHasher::default();
         (config, gate.now).hash(&mut h);
@@ -339,6 +326,30 @@ fn published_sections(
     sections.into_iter().map(|(k, (s, _))| (k, s)).collect()
 }
 
+/// What the fast path of the next build compares with.
+fn last_inputs(content: &Content, inputs: super::item::Inputs, plan: Plan) -> LastInputs {
+    LastInputs {
+        entries: content.entries.clone(),
+        sections: section_inputs(content),
+        courses: content.courses.clone(),
+        loose_files: content.loose_files.clone(),
+        inputs,
+        routes: plan.routes,
+        setting: plan.setting,
+    }
+}
+
+/// The section of each kind that has a listing, as written or by default.
+fn kind_sections(
+    sections: &BTreeMap<SectionKey, Section>,
+    config: &Config,
+) -> BTreeMap<Kind, Section> {
+    [Kind::News, Kind::Notice, Kind::Lesson, Kind::Disclosure]
+        .into_iter()
+        .map(|k| (k, section_or_default(sections, SectionKey::Kind(k), config)))
+        .collect()
+}
+
 fn section_or_default(
     sections: &BTreeMap<SectionKey, Section>,
     key: SectionKey,
@@ -431,6 +442,45 @@ fn check_branches(entries: &[Arc<Entry>], config: &Config, diags: &mut Vec<Diagn
 /// bundles (a course cover): output path → source.
 type MadeSection = (Section, Vec<(String, PathBuf)>);
 
+/// Resolves a section's `cover`; a loose file is published beside the
+/// section page.
+fn section_cover(
+    world: &World<'_>,
+    s: &SectionSource,
+    cover: &str,
+    section: &mut Section,
+    assets: &mut Vec<(String, PathBuf)>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let dir = source_dir(&s.path);
+    let line = crate::content::frontmatter::field_line(&s.yaml, 2, "cover");
+    match file_ref(world, dir, None, &section.path, cover, false) {
+        Ok((file, asset, image)) => {
+            if let Some(asset @ Asset::Loose(src)) = &asset {
+                assets.push((asset_output_path(&section.path, asset), src.clone()));
+            }
+            section
+                .images
+                .extend(image.map(|u| crate::images::ImageUse {
+                    user: s.path.clone(),
+                    field: "cover".into(),
+                    line,
+                    ..u
+                }));
+            section.cover = Some(file);
+            section.cover_alt = s.meta.cover_alt.clone();
+        }
+        Err((msg, hint)) => {
+            diags.push(
+                Diagnostic::error(&s.path, msg)
+                    .at_line(line)
+                    .field("cover")
+                    .hint(hint),
+            );
+        }
+    }
+}
+
 fn make_sections(
     world: &World<'_>,
     sources: &[SectionSource],
@@ -474,39 +524,7 @@ fn make_sections(
             section.sort = s.meta.sort.unwrap_or(section.sort);
             section.source = Some(s.path.clone());
             if let Some(cover) = &s.meta.cover {
-                match file_ref(
-                    world,
-                    source_dir(&s.path),
-                    None,
-                    &section.path,
-                    cover,
-                    false,
-                ) {
-                    Ok((file, asset, image)) => {
-                        if let Some(asset @ Asset::Loose(src)) = &asset {
-                            assets.push((asset_output_path(&section.path, asset), src.clone()));
-                        }
-                        section
-                            .images
-                            .extend(image.map(|u| crate::images::ImageUse {
-                                user: s.path.clone(),
-                                field: "cover".into(),
-                                line: crate::content::frontmatter::field_line(&s.yaml, 2, "cover"),
-                                ..u
-                            }));
-                        section.cover = Some(file);
-                        section.cover_alt = s.meta.cover_alt.clone();
-                    }
-                    Err((msg, hint)) => {
-                        let line = crate::content::frontmatter::field_line(&s.yaml, 2, "cover");
-                        diags.push(
-                            Diagnostic::error(&s.path, msg)
-                                .at_line(line)
-                                .field("cover")
-                                .hint(hint),
-                        );
-                    }
-                }
+                section_cover(world, s, cover, &mut section, &mut assets, diags);
             }
             (s.key.clone(), (section, assets))
         })

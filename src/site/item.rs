@@ -91,24 +91,9 @@ pub(super) fn make_item(
     let dir = source_dir(&entry.path).to_path_buf();
     let mut links = BodyLinks::new(cx.world, &dir, entry.bundle.as_ref(), &path);
     links.keep_original = entry.meta.keep_original;
-    let (rendered, errors) = cx.md.render(&entry.body, entry.body_line, &links);
-    if guard {
-        guard_personal_data(&entry, &rendered.html, &mut diags);
-    }
+    let rendered = render_body(cx, &entry, &links, guard, &mut diags);
     // The source is no longer needed once rendered; keep memory linear in output only.
     entry.body = String::new();
-    for e in errors {
-        diags.push(
-            Diagnostic::error(&entry.path, e.message)
-                .line(e.line)
-                .field("正文链接")
-                .hint(e.hint),
-        );
-    }
-    let mut images = links.images.take();
-    for u in &mut images {
-        u.user = entry.path.clone();
-    }
     let read_urls = links.read_urls.get();
     let mut files = FileRefs {
         cx,
@@ -118,23 +103,10 @@ pub(super) fn make_item(
         read_files: links.read_files.get() || entry.bundle.is_some(),
         reported: links.problems.take(),
         used: links.used.into_inner(),
-        images,
+        images: links.images.take(),
         diags,
     };
-    let m = &entry.meta;
-    let cover = m.cover.as_ref().and_then(|c| files.file("cover", c));
-    let attachments = (m.attachments.iter().enumerate())
-        .filter_map(|(i, a)| {
-            files
-                .file(&format!("attachments[{i}].path"), &a.path)
-                .map(|f| FileRef {
-                    title: a.title.clone().unwrap_or_else(|| f.name.clone()),
-                    ..f
-                })
-        })
-        .collect();
-    let audio = m.audio.as_ref().and_then(|a| files.file("audio", a));
-    let video = m.video.as_ref().and_then(|v| files.file("video", v));
+    let media = files.media();
     let FileRefs {
         read_files,
         reported,
@@ -143,6 +115,7 @@ pub(super) fn make_item(
         mut diags,
         ..
     } = files;
+    images.iter_mut().for_each(|u| u.user = entry.path.clone());
     if let Some(b) = &entry.bundle {
         bundle_files(
             cx.world,
@@ -154,36 +127,75 @@ pub(super) fn make_item(
             &mut diags,
         );
     }
-    let reads = Reads {
-        urls: (read_urls || read_files).then_some(cx.inputs.urls),
-        files: read_files.then_some(cx.inputs.files),
-    };
-    let mut h = DefaultHasher::new();
-    (key, reads.urls, reads.files).hash(&mut h);
+    let (reads, fingerprint) = reads(cx, key, read_urls || read_files, read_files);
     let reading_minutes = rendered.reading_minutes(cx.config.reading_speed);
-    let summary = (entry.meta.summary.clone())
-        .filter(|s| !s.trim().is_empty())
-        .unwrap_or(rendered.summary);
     let item = Item {
         path,
         html: rendered.html,
-        summary,
+        // A summary written in the front matter wins over the derived one.
+        summary: (entry.meta.summary.clone())
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or(rendered.summary),
         toc: rendered.toc,
         reading_minutes,
         chars: rendered.cjk_chars + rendered.latin_words,
-        cover,
-        attachments,
-        audio,
-        video,
+        cover: media.cover,
+        attachments: media.attachments,
+        audio: media.audio,
+        video: media.video,
         images,
         withdrawn: false,
-        fingerprint: h.finish(),
+        fingerprint,
         entry,
     };
     if is_withdrawn(&item.entry, cx.config, cx.now) {
         return (withdraw(item), Vec::new(), diags, reads);
     }
     (item, used, diags, reads)
+}
+
+/// What the item read beyond its source (the site's URLs, the file
+/// index), and its fingerprint: its source's `key` and those inputs.
+fn reads(cx: &ItemContext<'_>, key: u64, urls: bool, files: bool) -> (Reads, u64) {
+    let reads = Reads {
+        urls: urls.then_some(cx.inputs.urls),
+        files: files.then_some(cx.inputs.files),
+    };
+    let mut h = DefaultHasher::new();
+    (key, reads.urls, reads.files).hash(&mut h);
+    (reads, h.finish())
+}
+
+/// Renders the body with `links`, runs the personal-data guard when
+/// asked and reports broken links.
+fn render_body(
+    cx: &ItemContext<'_>,
+    entry: &Entry,
+    links: &BodyLinks<'_>,
+    guard: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> crate::markdown::Rendered {
+    let (rendered, errors) = cx.md.render(&entry.body, entry.body_line, links);
+    if guard {
+        guard_personal_data(entry, &rendered.html, diags);
+    }
+    for e in errors {
+        diags.push(
+            Diagnostic::error(&entry.path, e.message)
+                .line(e.line)
+                .field("正文链接")
+                .hint(e.hint),
+        );
+    }
+    rendered
+}
+
+/// The files an item's front matter names.
+struct Media {
+    cover: Option<FileRef>,
+    attachments: Vec<FileRef>,
+    audio: Option<FileRef>,
+    video: Option<FileRef>,
 }
 
 /// The personal-data guard of public builds over the rendered body and,
@@ -212,6 +224,25 @@ struct FileRefs<'a> {
 }
 
 impl FileRefs<'_> {
+    /// Resolves the cover, attachments, audio and video.
+    fn media(&mut self) -> Media {
+        let m = &self.entry.meta;
+        Media {
+            cover: m.cover.as_ref().and_then(|c| self.file("cover", c)),
+            attachments: (m.attachments.iter().enumerate())
+                .filter_map(|(i, a)| {
+                    let f = self.file(&format!("attachments[{i}].path"), &a.path)?;
+                    Some(FileRef {
+                        title: a.title.clone().unwrap_or_else(|| f.name.clone()),
+                        ..f
+                    })
+                })
+                .collect(),
+            audio: m.audio.as_ref().and_then(|a| self.file("audio", a)),
+            video: m.video.as_ref().and_then(|v| self.file("video", v)),
+        }
+    }
+
     fn file(&mut self, field: &str, written: &str) -> Option<FileRef> {
         self.read_files = true;
         let entry = self.entry;
