@@ -96,8 +96,12 @@ impl Site {
             items,
         };
         site.index(&content.courses, &sections, &mut diags);
+        // A preview publishes future items with a 未到发布时间 banner, which
+        // goes when their time comes: that is a change by the clock too.
         let embargoes = (content.entries.iter().zip(&plan.decisions))
-            .filter(|(_, d)| **d == Decision::Embargoed)
+            .filter(|(_, d)| {
+                **d == Decision::Embargoed || (gate.preview && **d == Decision::Published)
+            })
             .filter_map(|(e, _)| e.date);
         site.next_change = gate::next_change(gate.now, next_changes(&site, embargoes));
         if diags.iter().any(Diagnostic::is_error) {

@@ -334,3 +334,41 @@ fn soak_1000_edits_memory_stays_flat() {
         "memory grew from {start} KiB to {end} KiB"
     );
 }
+
+/// #20: the preview's clock follows the real one. An item written while
+/// `serve` runs, dated a moment ahead (as `dangjian new` dates it), loses
+/// its 未到发布时间 banner once that moment has passed, without a save.
+#[test]
+fn i20_the_preview_clock_moves_on_when_a_new_item_falls_due() {
+    let site = TestSite::basic();
+    let opts = BuildOptions {
+        scope: Scope::Unit,
+        drafts: true,
+        future: true,
+        preview: true,
+        ..BuildOptions::new(site.root())
+    };
+    let mut engine = Engine::new(opts);
+    engine.rebuild(&[]).unwrap();
+    let due = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let rel = "content/news/just-written.md";
+    site.write(
+        rel,
+        &format!(
+            "---\ntitle: 刚写的动态\ndate: {}\n---\n正文。\n",
+            due.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
+    );
+    engine.rebuild(&[rel.into()]).unwrap();
+    let page = |engine: &Engine| {
+        let files = engine.read_all();
+        String::from_utf8(files["news/just-written/index.html"].clone()).unwrap()
+    };
+    assert!(page(&engine).contains("未到发布时间"));
+    while chrono::Utc::now() <= due + chrono::Duration::milliseconds(200) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // Nothing touched: only the clock can have changed the page.
+    let u = engine.rebuild(&[]).unwrap();
+    assert!(!page(&engine).contains("未到发布时间"), "{u:?}");
+}
