@@ -178,6 +178,7 @@ fn render_body(
     let (rendered, errors) = cx.md.render(&entry.body, entry.body_line, links);
     if guard {
         guard_personal_data(entry, &rendered.html, diags);
+        diags.extend(objections_contact(entry, cx.config));
     }
     for e in errors {
         diags.push(
@@ -196,6 +197,20 @@ struct Media {
     attachments: Vec<FileRef>,
     audio: Option<FileRef>,
     video: Option<FileRef>,
+}
+
+/// A public 公示 must say where objections go (its `contact:`, or the
+/// site's `disclosure.contact`): without it the page has no 意见反映 box.
+fn objections_contact(entry: &Entry, config: &Config) -> Option<Diagnostic> {
+    let written = |c: Option<&str>| c.is_some_and(|c| !c.trim().is_empty());
+    let ok = entry.kind != Kind::Disclosure
+        || written(entry.meta.contact.as_deref())
+        || written(config.disclosure.contact.as_deref());
+    (!ok).then(|| {
+        entry
+            .error("contact", "公示没有写意见反映方式：公开的公示必须说明对公示内容有异议时向谁、怎样反映")
+            .hint("在本文件的 front matter 中写 contact: 县委组织部 0633-1234567；或在 site.yaml 的 disclosure: 下写 contact:，作为所有公示的默认值")
+    })
 }
 
 /// The personal-data guard of public builds over the rendered body and,

@@ -471,7 +471,7 @@ fn a_year_without_a_schedule_warns_but_builds() {
     let yaml = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
     site.write(
         "site.yaml",
-        &format!("{yaml}disclosure:\n  holidays: [2027-03-02]\n  workdays: []\n"),
+        &format!("{yaml}  holidays: [2027-03-02]\n  workdays: []\n"),
     );
     let out = site.build(&[]).success().get_output().clone();
     assert!(!String::from_utf8(out.stderr).unwrap().contains("警告"));

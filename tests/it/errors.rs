@@ -1,6 +1,6 @@
 //! Bad input: a Chinese message naming file, line and field; exit non-zero.
 
-use crate::support::TestSite;
+use crate::support::{NOW, TestSite};
 
 /// Builds a basic site with one extra file and returns stderr.
 fn err_with(rel: &str, text: &str) -> String {
@@ -187,7 +187,7 @@ fn unknown_config_key_names_the_closest() {
     assert_has(
         &e,
         &[
-            "site.yaml 第 16 行，字段 “paginaton”：未知配置项",
+            "site.yaml 第 18 行，字段 “paginaton”：未知配置项",
             "是不是想写 “pagination”",
         ],
     );
@@ -387,4 +387,37 @@ fn missing_course_cover() {
         &e,
         &["content/lessons/course-a/_index.md 第 3 行，字段 “cover”：找不到文件 “nope.png”"],
     );
+}
+
+/// #20: a public 公示 must say where objections go; without its own
+/// `contact:` and without site.yaml's `disclosure.contact`, a public build
+/// refuses it (and `check` reports it); the site-wide default suffices,
+/// and an intranet build is not held to it.
+#[test]
+fn i20_a_public_disclosure_without_a_contact_is_refused() {
+    let site = TestSite::basic();
+    let yaml = std::fs::read_to_string(site.root().join("site.yaml")).unwrap();
+    let without = yaml.replace("disclosure:\n  contact: 测试县委组织部 0000-1234567\n", "");
+    assert_ne!(yaml, without);
+    site.write("site.yaml", &without);
+    let e = site.build_err();
+    assert_has(
+        &e,
+        &[
+            "content/disclosure/dues-2026.md 第 1 行，字段 “contact”：公示没有写意见反映方式",
+            "在 site.yaml 的 disclosure: 下写 contact:",
+        ],
+    );
+    site.run("check", &["--now", NOW]).failure();
+    site.build(&["--scope", "party"]).success();
+    // Its own contact is enough, and shows in the 意见反映 box.
+    let text =
+        std::fs::read_to_string(site.root().join("content/disclosure/dues-2026.md")).unwrap();
+    site.write(
+        "content/disclosure/dues-2026.md",
+        &text.replacen("category:", "contact: 村党支部 0000-7654321\ncategory:", 1),
+    );
+    site.build(&[]).success();
+    let page = site.read("disclosure/dues-2026/index.html");
+    assert!(page.contains("意见反映") && page.contains("村党支部 0000-7654321"));
 }

@@ -52,7 +52,7 @@ fn org() -> String {
 
 fn site_yaml(sources: &str, pull: &str) -> String {
     format!(
-        "title: 测试党建网\nbase_url: https://example.org/\npagination: 20\n{}sources:\n{sources}pull:\n{pull}",
+        "title: 测试党建网\nbase_url: https://example.org/\npagination: 20\ndisclosure:\n  contact: 测试县委组织部 0000-1234567\n{}sources:\n{sources}pull:\n{pull}",
         org()
     )
 }
@@ -626,7 +626,7 @@ fn no_cache_means_no_pulled_entries_and_bad_sources_are_named() {
     site.write("site.yaml", &format!("{yaml}sources:\n  - id: bad\n    url: https://b.example.org/f.xml\n    brnach: village\n"));
     let err = site.build_err();
     assert!(
-        err.contains("site.yaml 第 19 行，字段 “sources.brnach”：未知配置项")
+        err.contains("site.yaml 第 21 行，字段 “sources.brnach”：未知配置项")
             && err.contains("branch"),
         "{err}"
     );
