@@ -3,7 +3,10 @@
 //   node check.mjs BASE_URL SHOTS_DIR PDF_DIR
 //
 // For home, a notice, a disclosure, a lesson and a news page:
-// - screenshots at 375×812 and 1280×800, normal and large-text mode;
+// - full-page screenshots at 375×812 and 1280×800, normal and large-text mode;
+// - layout: no date, document number or filing number broken across lines,
+//   captions at least four characters wide, and on desktop an article's
+//   facts beside its text (the width is used);
 // - axe-core, WCAG 2 A/AA (2.0 and 2.1), in normal, large-text and dark mode: zero violations;
 // - body text 18 px on phones (≥ 30 px in large-text mode), line height ≥ 1.6,
 //   tap targets ≥ 44 px (≥ 60 px in large-text mode), no sideways scrolling;
@@ -85,7 +88,19 @@ async function measure(page) {
     const images = [...document.querySelectorAll("main img")]
       .filter((i) => !i.closest(".print-qr") ? true : true)
       .map((i) => ({ src: i.getAttribute("src"), w: i.getAttribute("width"), h: i.getAttribute("height"), lazy: i.loading }));
+    // Each of these must sit on one line (one box per line it spans).
+    const broken = [...document.querySelectorAll("time, .doc-number, .identity a, .identity span")]
+      .filter((e) => e.offsetParent !== null && e.getClientRects().length > 1)
+      .map((e) => e.textContent.trim());
+    const em = parseFloat(getComputedStyle(document.body).fontSize);
+    const narrow = [...document.querySelectorAll("caption")]
+      .filter((c) => c.offsetParent !== null && c.getBoundingClientRect().width < Math.min(4, c.textContent.trim().length) * em * 0.9)
+      .map((c) => c.textContent.trim());
+    const side = document.querySelector(".article > .article-side");
+    const text = document.querySelector(".article > .content");
+    const columns = side && text ? { side: side.getBoundingClientRect().left, text: text.getBoundingClientRect().right } : null;
     return {
+      broken, narrow, columns,
       fontSize: parseFloat(body.fontSize),
       lineHeight: parseFloat(body.lineHeight) / parseFloat(body.fontSize),
       overflow: document.documentElement.scrollWidth - window.innerWidth,
@@ -102,7 +117,7 @@ for (const name of Object.keys(PAGES)) {
       const label = `${name} ${vp} ${mode}`;
       const { page, context, assets } = await open(name, viewport, { large });
       if (SHOT_PAGES.includes(name)) {
-        await page.screenshot({ path: `${shotsDir}/${name}-${vp}-${mode}.png`, fullPage: false });
+        await page.screenshot({ path: `${shotsDir}/${name}-${vp}-${mode}.png`, fullPage: true });
       }
       const m = await measure(page);
       if (vp === "phone") {
@@ -111,6 +126,12 @@ for (const name of Object.keys(PAGES)) {
       }
       if (m.lineHeight < 1.6) fail(`${label}: line height ${m.lineHeight.toFixed(2)} < 1.6`);
       if (m.overflow > 0) fail(`${label}: page scrolls sideways by ${m.overflow}px`);
+      for (const b of m.broken) fail(`${label}: “${b}” breaks across lines`);
+      for (const c of m.narrow) fail(`${label}: caption “${c}” is too narrow (a character per line)`);
+      if (vp === "desktop" && !large && m.columns && !(m.columns.side >= m.columns.text)) {
+        fail(`${label}: the article's facts are not beside its text on a wide screen`);
+      }
+      if (vp === "desktop" && !large && name !== "home" && !m.columns) fail(`${label}: no article side column`);
       const min = large ? 60 : 44;
       for (const t of m.targets) {
         if (t.h < min - 0.5 || t.w < min - 0.5) fail(`${label}: tap target “${t.text}” ${t.w.toFixed(0)}×${t.h.toFixed(0)} < ${min}px`);
