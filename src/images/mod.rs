@@ -15,6 +15,7 @@ pub(crate) mod plan;
 pub(crate) mod probe;
 pub(crate) mod process;
 pub(crate) mod strip;
+mod webp;
 
 use std::path::PathBuf;
 
@@ -34,6 +35,9 @@ pub(crate) const WIDTHS: [u32; 3] = [480, 1080, 1600];
 /// 18% fewer bytes (README, “图片”).
 pub(crate) const JPEG_QUALITY: u8 = 75;
 
+/// WebP quality of the photo variants beside the JPEGs (cwebp's default).
+pub(crate) const WEBP_QUALITY: f32 = 75.0;
+
 /// How wide an image in an article is shown: the column of the default
 /// theme (full width less its padding on phones, 46rem on larger screens).
 pub(crate) const SIZES: &str = "(max-width: 48rem) calc(100vw - 2rem), 46rem";
@@ -41,8 +45,7 @@ pub(crate) const SIZES: &str = "(max-width: 48rem) calc(100vw - 2rem), 46rem";
 /// Changes whenever processing would produce other bytes for the same
 /// source (an encoder or resizer upgrade, other settings): part of every
 /// cache key. `tests` check it against Cargo.lock.
-pub(crate) const ENCODER_VERSION: &str =
-    "dangjian-images-1;image-0.25.10;jpeg-encoder-0.7.1;fast_image_resize-6.1.0;png-0.18";
+pub(crate) const ENCODER_VERSION: &str = "dangjian-images-2;image-0.25.10;jpeg-encoder-0.7.1;fast_image_resize-6.1.0;png-0.18;libwebp-sys-0.14.4";
 
 /// One resized copy of an image.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
@@ -89,6 +92,22 @@ pub(crate) fn variants(out: &str, probe: &Probe) -> Vec<Variant> {
         .collect()
 }
 
+/// The WebP twins of a photo's JPEG variants (same widths, `.webp`), for
+/// `<picture>`: browsers that read WebP take them, others the JPEGs.
+/// None for PNG variants (drawings and screenshots stay lossless).
+pub(crate) fn webp_variants(out: &str, probe: &Probe) -> Vec<Variant> {
+    if variant_ext(probe) != "jpg" {
+        return Vec::new();
+    }
+    variants(out, probe)
+        .into_iter()
+        .map(|v| Variant {
+            path: format!("{}.webp", v.path.strip_suffix(".jpg").unwrap_or(&v.path)),
+            ..v
+        })
+        .collect()
+}
+
 /// `h` scaled by `to / from`, rounded, at least 1.
 fn scaled(h: u32, from: u32, to: u32) -> u32 {
     ((u64::from(h) * u64::from(to) + u64::from(from) / 2) / u64::from(from.max(1))).max(1) as u32
@@ -101,6 +120,9 @@ fn scaled(h: u32, from: u32, to: u32) -> u32 {
 pub(crate) struct Responsive {
     pub(crate) src: String,
     pub(crate) srcset: String,
+    /// The same widths as WebP (`<source type="image/webp">`); empty for
+    /// images whose variants are PNG.
+    pub(crate) webp_srcset: String,
     pub(crate) largest: String,
     pub(crate) width: u32,
     pub(crate) height: u32,
@@ -116,13 +138,15 @@ pub(crate) fn responsive(out: &str, probe: &Probe, base: &str) -> Responsive {
         .find(|v| v.width <= WIDTHS[1])
         .unwrap_or(&vs[0]);
     let last = &vs[vs.len() - 1];
+    let srcset = |vs: &[Variant]| {
+        (vs.iter().map(|v| format!("{} {}w", url(v), v.width)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     Responsive {
         src: url(middle),
-        srcset: vs
-            .iter()
-            .map(|v| format!("{} {}w", url(v), v.width))
-            .collect::<Vec<_>>()
-            .join(", "),
+        srcset: srcset(&vs),
+        webp_srcset: srcset(&webp_variants(out, probe)),
         largest: url(last),
         width: last.width,
         height: last.height,
@@ -218,7 +242,16 @@ mod tests {
             r.srcset,
             "/dj/news/a/p-480.jpg 480w, /dj/news/a/p-1080.jpg 1080w, /dj/news/a/p-1200.jpg 1200w"
         );
+        assert_eq!(
+            r.webp_srcset,
+            "/dj/news/a/p-480.webp 480w, /dj/news/a/p-1080.webp 1080w, /dj/news/a/p-1200.webp 1200w"
+        );
         assert_eq!((r.width, r.height), (1200, 900));
+        let png = Probe {
+            format: Format::Png,
+            ..photo(300, 100, 1)
+        };
+        assert!(responsive("x/logo.png", &png, "/").webp_srcset.is_empty());
     }
 
     #[test]
@@ -228,6 +261,7 @@ mod tests {
             ("image", "0.25.10"),
             ("jpeg-encoder", "0.7.1"),
             ("fast_image_resize", "6.1.0"),
+            ("libwebp-sys", "0.14.4"),
         ] {
             assert!(
                 lock.contains(&format!("name = \"{name}\"\nversion = \"{version}\"")),

@@ -195,6 +195,9 @@ fn add_use(jobs: &mut BTreeMap<PathBuf, Job>, replaced: &mut HashSet<String>, u:
     for v in super::variants(&u.out, &u.probe) {
         job.outputs.insert(v.path, Recipe::Resize(v.width));
     }
+    for v in super::webp_variants(&u.out, &u.probe) {
+        job.outputs.insert(v.path, Recipe::Webp(v.width));
+    }
     if u.keep {
         job.outputs.insert(u.out.clone(), Recipe::Strip);
     }

@@ -1,7 +1,8 @@
 //! Making the files of one source image: decoded once (with a pixel
 //! limit), turned upright by its EXIF orientation, resized from large to
 //! small with a Lanczos filter (fast_image_resize), and encoded as JPEG
-//! (4:2:0, no metadata) or PNG; or stripped of metadata losslessly.
+//! (4:2:0, no metadata) or PNG, and photos as WebP too; or stripped of
+//! metadata losslessly.
 
 use std::io::Cursor;
 
@@ -13,8 +14,10 @@ use super::probe::{Format, MAX_PIXELS, Probe};
 /// What to make of a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Recipe {
-    /// Upright, resized to this width, re-encoded.
+    /// Upright, resized to this width, re-encoded (JPEG or PNG).
     Resize(u32),
+    /// Upright, resized to this width, encoded as lossy WebP.
+    Webp(u32),
     /// The original bytes without metadata.
     Strip,
 }
@@ -28,6 +31,7 @@ impl Recipe {
                 super::JPEG_QUALITY,
                 super::variant_ext(p)
             ),
+            Recipe::Webp(w) => format!("webp;w={w};q={};sizes=lanczos3", super::WEBP_QUALITY),
             Recipe::Strip => "strip".into(),
         }
     }
@@ -35,6 +39,7 @@ impl Recipe {
     pub(crate) fn ext(&self, p: &Probe, source_ext: &str) -> String {
         match self {
             Recipe::Resize(_) => super::variant_ext(p).into(),
+            Recipe::Webp(_) => "webp".into(),
             Recipe::Strip => source_ext.to_ascii_lowercase(),
         }
     }
@@ -67,28 +72,33 @@ pub(crate) fn make(
     let mut widths: Vec<u32> = recipes
         .iter()
         .filter_map(|r| match r {
-            Recipe::Resize(w) => Some(*w),
+            Recipe::Resize(w) | Recipe::Webp(w) => Some(*w),
             Recipe::Strip => None,
         })
         .collect();
     widths.sort_unstable_by(|a, b| b.cmp(a));
     widths.dedup();
-    let mut resized: Vec<(u32, Vec<u8>)> = Vec::new();
+    // Each width is made once from the next larger one, then encoded as
+    // each recipe asks.
+    let mut encoded: Vec<(Recipe, Vec<u8>)> = Vec::new();
     if !widths.is_empty() {
-        let image = decode(bytes, probe)?;
-        let mut current = image;
+        let mut current = decode(bytes, probe)?;
         for w in widths {
             current = resize(&current, w)?;
-            resized.push((w, encode(&current, probe)?));
+            if recipes.contains(&Recipe::Resize(w)) {
+                encoded.push((Recipe::Resize(w), encode(&current, probe)?));
+            }
+            if recipes.contains(&Recipe::Webp(w)) {
+                encoded.push((Recipe::Webp(w), encode_webp(&current)?));
+            }
         }
     }
     recipes
         .iter()
         .map(|r| {
             let out = match r {
-                Recipe::Resize(w) => resized
-                    .iter()
-                    .find(|(x, _)| x == w)
+                Recipe::Resize(_) | Recipe::Webp(_) => (encoded.iter())
+                    .find(|(x, _)| x == r)
                     .map(|(_, b)| b.clone())
                     .unwrap_or_default(),
                 Recipe::Strip => {
@@ -205,6 +215,15 @@ fn encode(img: &DynamicImage, probe: &Probe) -> Result<Vec<u8>, ProcessError> {
     Ok(out)
 }
 
+fn encode_webp(img: &DynamicImage) -> Result<Vec<u8>, ProcessError> {
+    let rgb = match img {
+        DynamicImage::ImageRgb8(i) => std::borrow::Cow::Borrowed(i),
+        other => std::borrow::Cow::Owned(other.to_rgb8()),
+    };
+    super::webp::encode_rgb(rgb.as_raw(), rgb.width(), rgb.height(), super::WEBP_QUALITY)
+        .map_err(ProcessError::Encode)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,11 +255,15 @@ mod tests {
             alpha: false,
             problem: None,
         };
-        let out = make(&src, &probe, &[Recipe::Resize(10), Recipe::Strip]).unwrap();
-        let small = image::load_from_memory(&out[0]).unwrap().to_rgb8();
-        // Rotated 90° clockwise: 20 wide, 40 high, red on top.
-        assert_eq!((small.width(), small.height()), (10, 20));
-        assert!(small.get_pixel(5, 2)[0] > 200 && small.get_pixel(5, 17)[2] > 200);
+        let recipes = [Recipe::Resize(10), Recipe::Strip, Recipe::Webp(10)];
+        let out = make(&src, &probe, &recipes).unwrap();
+        for small in [&out[0], &out[2]] {
+            let small = image::load_from_memory(small).unwrap().to_rgb8();
+            // Rotated 90° clockwise: 20 wide, 40 high, red on top.
+            assert_eq!((small.width(), small.height()), (10, 20));
+            assert!(small.get_pixel(5, 2)[0] > 200 && small.get_pixel(5, 17)[2] > 200);
+        }
+        assert_eq!(&out[2][8..12], b"WEBP");
         assert!(super::super::strip::personal_metadata(&out[1]).is_empty());
     }
 

@@ -21,6 +21,7 @@ struct OpenImage {
     title: String,
     size: Option<(usize, usize)>,
     srcset: Option<String>,
+    webp_srcset: Option<String>,
     alt: String,
 }
 
@@ -49,7 +50,16 @@ impl OpenImage {
             s.push_str(&format!(" width=\"{w}\" height=\"{h}\""));
         }
         s.push_str(" loading=\"lazy\" decoding=\"async\">");
-        s
+        // Browsers that read WebP take the smaller twins; the <img> stays
+        // the fallback and carries the size, alt text and lazy loading.
+        match &self.webp_srcset {
+            Some(webp) => format!(
+                "<picture><source type=\"image/webp\" srcset=\"{}\" sizes=\"{}\">{s}</picture>",
+                html_escape(webp),
+                crate::images::SIZES
+            ),
+            None => s,
+        }
     }
 }
 
@@ -254,11 +264,15 @@ impl<'r, 'a> BodyRenderer<'r, 'a> {
         let size = self.links.image_size(dest_url);
         let src = self.resolve(dest_url, true, offset);
         let srcset = src.as_ref().and_then(|_| self.links.image_srcset(dest_url));
+        let webp_srcset = srcset
+            .as_ref()
+            .and_then(|_| self.links.image_webp_srcset(dest_url));
         self.image = Some(OpenImage {
             src: src.map(|s| s.to_string()),
             title: title.to_string(),
             size,
             srcset,
+            webp_srcset,
             alt: String::new(),
         });
     }

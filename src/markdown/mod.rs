@@ -57,6 +57,12 @@ pub trait LinkResolver {
     fn image_srcset(&self, _dest: &str) -> Option<String> {
         None
     }
+
+    /// The WebP `srcset` of the image at `dest`, when the build publishes
+    /// WebP twins of its variants.
+    fn image_webp_srcset(&self, _dest: &str) -> Option<String> {
+        None
+    }
 }
 
 /// A broken link found while rendering, with its line in the source file.

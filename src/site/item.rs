@@ -409,6 +409,7 @@ pub(super) fn file_ref(
             file.height = Some(r.height as usize);
             file.src = r.src;
             file.srcset = r.srcset;
+            file.webp_srcset = r.webp_srcset;
             if !keep {
                 // The original is not published: its largest variant is.
                 file.url = r.largest;

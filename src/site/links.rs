@@ -386,6 +386,15 @@ impl LinkResolver for BodyLinks<'_> {
         Some(crate::images::responsive(&out, &probe, self.world.base_path).srcset)
     }
 
+    fn image_webp_srcset(&self, dest: &str) -> Option<String> {
+        let (asset, _, probe) = self
+            .local_image(dest)
+            .filter(|(_, _, p)| p.is_processed())?;
+        let out = asset_output_path(self.item_path, &asset);
+        let r = crate::images::responsive(&out, &probe, self.world.base_path);
+        Some(r.webp_srcset).filter(|s| !s.is_empty())
+    }
+
     fn image_size(&self, dest: &str) -> Option<(usize, usize)> {
         if let Some((asset, _, probe)) = self.local_image(dest).filter(|(_, _, p)| p.is_processed())
         {

@@ -67,6 +67,9 @@ pub(crate) struct FileRef {
     /// For `<img srcset>`: every variant with its width (`a-480.jpg 480w,
     /// a-1080.jpg 1080w`); empty when the file is not a processed image.
     pub(crate) srcset: String,
+    /// The WebP twins of `srcset` (`<source type="image/webp">`); empty
+    /// unless the variants are photos (JPEG).
+    pub(crate) webp_srcset: String,
 }
 
 /// `532 B`, `12.3 KB`, `4.0 MB`.
@@ -98,6 +101,7 @@ impl FileRef {
             width: None,
             height: None,
             srcset: String::new(),
+            webp_srcset: String::new(),
         }
     }
 
@@ -115,6 +119,7 @@ impl FileRef {
             height: None,
             src: url.to_string(),
             srcset: String::new(),
+            webp_srcset: String::new(),
         }
     }
 }

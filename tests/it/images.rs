@@ -69,6 +69,9 @@ fn phone_jpeg(w: u32, h: u32, orientation: u16, marker: &str) -> Vec<u8> {
 /// WebP EXIF and XMP chunks. An orientation-only EXIF block is allowed.
 fn metadata_in(bytes: &[u8]) -> Vec<String> {
     let mut found = Vec::new();
+    // Everything but the compressed pixels, where "GPS" may occur by
+    // chance: it must not appear there.
+    let mut outside_pixels: Vec<&[u8]> = Vec::new();
     if bytes.starts_with(&[0xFF, 0xD8]) {
         let mut i = 2;
         while i + 4 <= bytes.len() && bytes[i] == 0xFF {
@@ -78,6 +81,7 @@ fn metadata_in(bytes: &[u8]) -> Vec<String> {
             }
             let len = u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]) as usize;
             let data = &bytes[i + 4..(i + 2 + len).min(bytes.len())];
+            outside_pixels.push(data);
             match marker {
                 0xE1 if data.starts_with(b"Exif") && orientation_only(&data[6..]) => {}
                 0xE1 if data.starts_with(b"Exif") => found.push("EXIF".into()),
@@ -95,7 +99,11 @@ fn metadata_in(bytes: &[u8]) -> Vec<String> {
             let len = u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap()) as usize;
             let kind = String::from_utf8_lossy(&bytes[i + 4..i + 8]).into_owned();
             if ["tEXt", "zTXt", "iTXt", "eXIf", "tIME"].contains(&kind.as_str()) {
-                found.push(kind);
+                found.push(kind.clone());
+            }
+            if kind != "IDAT" {
+                outside_pixels
+                    .push(&bytes[(i + 8).min(bytes.len())..(i + 8 + len).min(bytes.len())]);
             }
             i += 12 + len;
         }
@@ -107,10 +115,19 @@ fn metadata_in(bytes: &[u8]) -> Vec<String> {
             if kind == b"EXIF" || kind == b"XMP " {
                 found.push(String::from_utf8_lossy(kind).into_owned());
             }
+            if ![b"VP8 ", b"VP8L", b"ALPH"].contains(&kind.try_into().unwrap()) {
+                outside_pixels
+                    .push(&bytes[(i + 8).min(bytes.len())..(i + 8 + len).min(bytes.len())]);
+            }
             i += 8 + len + (len & 1);
         }
+    } else {
+        outside_pixels.push(bytes);
     }
-    if bytes.windows(3).any(|w| w == b"GPS") {
+    if outside_pixels
+        .iter()
+        .any(|b| b.windows(3).any(|w| w == b"GPS"))
+    {
         found.push("GPS bytes".into());
     }
     found
@@ -188,6 +205,12 @@ fn demo_output_images_carry_no_personal_metadata() {
     let page = site.read("news/2026-11-18-dongcun-zoufang/index.html");
     assert!(
         page.contains("IMG_20261118_0003-1080.jpg 1080w") && page.contains("sizes=\""),
+        "{page}"
+    );
+    // WebP twins first, for browsers that read them; the JPEGs stay the fallback.
+    assert!(
+        page.contains("<picture><source type=\"image/webp\" srcset=\"/news/2026-11-18-dongcun-zoufang/IMG_20261118_0003-480.webp 480w")
+            && site.exists("news/2026-11-18-dongcun-zoufang/IMG_20261118_0003-1080.webp"),
         "{page}"
     );
     // Stored 4000 × 3000 with Orientation 6: shown upright, 1600 × 2133.
@@ -283,7 +306,7 @@ fn builds_are_deterministic_and_reuse_the_cache() {
         |a: &assert_cmd::assert::Assert| String::from_utf8(a.get_output().stdout.clone()).unwrap();
     let first = stdout(&site.build(&[]).success());
     assert!(
-        first.contains("图片：新处理 3 个文件，从缓存取用 0 个"),
+        first.contains("图片：新处理 6 个文件，从缓存取用 0 个"),
         "{first}"
     );
     let one = images_under(&site.out());
@@ -295,7 +318,7 @@ fn builds_are_deterministic_and_reuse_the_cache() {
         "same bytes from a cold cache"
     );
     let warm = stdout(&site.build(&[]).success());
-    assert!(warm.contains("新处理 0 个文件，从缓存取用 3 个"), "{warm}");
+    assert!(warm.contains("新处理 0 个文件，从缓存取用 6 个"), "{warm}");
     // A new photo: only its own files are made.
     site.write_bytes(&format!("{dir}/b.jpg"), &phone_jpeg(500, 300, 1, "B"))
         .write(
@@ -303,7 +326,7 @@ fn builds_are_deterministic_and_reuse_the_cache() {
             "---\ntitle: 页面包动态\ndate: 2026-11-04 09:00\n---\n![甲](a.jpg)\n![乙](b.jpg)\n",
         );
     let more = stdout(&site.build(&[]).success());
-    assert!(more.contains("新处理 2 个文件，从缓存取用 3 个"), "{more}");
+    assert!(more.contains("新处理 4 个文件，从缓存取用 6 个"), "{more}");
 }
 
 #[test]

@@ -13,7 +13,7 @@
 // - CSS plus JS at most 30 KB, no request leaving the site, images with
 //   width and height;
 // - the news page's photos on a 390 px phone at density 3: the 480 or 1080
-//   variant chosen from srcset, at most 400 KB of images;
+//   WebP variant chosen from <picture>, at most 400 KB of images;
 // - the page readable with JavaScript off.
 // Then a disclosure printed to PDF (A4) for pdf.sh to inspect.
 import { chromium } from "playwright-core";
@@ -97,8 +97,8 @@ async function measure(page) {
       .filter((c) => c.offsetParent !== null && c.getBoundingClientRect().width < Math.min(4, c.textContent.trim().length) * em * 0.9)
       .map((c) => c.textContent.trim());
     const side = document.querySelector(".article > .article-side");
-    const text = document.querySelector(".article > .content");
-    const columns = side && text ? { side: side.getBoundingClientRect().left, text: text.getBoundingClientRect().right } : null;
+    const column = document.querySelector(".article > .content");
+    const columns = side && column ? { side: side.getBoundingClientRect().left, text: column.getBoundingClientRect().right } : null;
     return {
       broken, narrow, columns,
       fontSize: parseFloat(body.fontSize),
@@ -161,7 +161,7 @@ for (const name of Object.keys(PAGES)) {
 }
 
 // Photos on a phone: a 390 px wide screen at density 3 takes the 480 or 1080
-// variant of every photo of the news page (cover and three in the text),
+// WebP variant of every photo of the news page (cover and three in the text),
 // all loaded once scrolled through, at most 400 KB of images in all.
 {
   const context = await browser.newContext({
@@ -184,7 +184,7 @@ for (const name of Object.keys(PAGES)) {
     .map((i) => ({ src: i.currentSrc, natural: i.naturalWidth })));
   if (photos.length < 4) fail(`news phone x3: ${photos.length} photos with srcset, expected 4`);
   for (const p of photos) {
-    if (!/-(480|1080)\.jpg$/.test(p.src)) fail(`news phone x3: ${p.src} chosen, not the 480 or 1080 variant`);
+    if (!/-(480|1080)\.webp$/.test(p.src)) fail(`news phone x3: ${p.src} chosen, not the 480 or 1080 WebP variant`);
     if (!p.natural) fail(`news phone x3: ${p.src} did not load`);
   }
   const bytes = loaded.reduce((a, [, n]) => a + n, 0);
