@@ -156,7 +156,7 @@ fn write(path: &Path, text: &str) {
 /// site.yaml with 41 branches: a county, 4 towns, 9 villages each.
 fn write_config(dir: &Path) -> Vec<String> {
     let mut yaml = String::from(
-        "title: 基准测试党建网\nbase_url: https://bench.example.org/\npagination: 20\norganization:\n  id: county\n  name: 中共基准县委\n  children:\n",
+        "title: 基准测试党建网\nbase_url: https://bench.example.org/\npagination: 20\ndisclosure:\n  contact: 基准县委组织部 0633-1234567\norganization:\n  id: county\n  name: 中共基准县委\n  children:\n",
     );
     let mut ids = vec!["county".to_string()];
     for t in 0..4 {

@@ -31,7 +31,7 @@ need npm || missing+=(npm)
 need pdftotext || missing+=(poppler-utils)
 need zbarimg || missing+=(zbar-tools)
 need python3 || missing+=(python3)
-fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || missing+=(fonts-noto-cjk)
+fc-list : family 2>/dev/null | grep -i 'Noto Sans CJK' >/dev/null || missing+=(fonts-noto-cjk)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} (Debian packages)…" >&2
   apt-get update -qq >/dev/null && apt-get install -y -qq "${missing[@]}" >/dev/null

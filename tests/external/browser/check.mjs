@@ -90,12 +90,13 @@ async function measure(page) {
       .map((i) => ({ src: i.getAttribute("src"), w: i.getAttribute("width"), h: i.getAttribute("height"), lazy: i.loading }));
     // Each of these must sit on one line (one box per line it spans).
     const brokenIn = (selector) => [...document.querySelectorAll(selector)]
-      .filter((e) => e.offsetParent !== null && e.getClientRects().length > 1)
+      .filter((e) => e.offsetParent !== null && (e.getClientRects().length > 1
+        || e.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(e).lineHeight)))
       .map((e) => e.textContent.trim());
     // Dates always fit; numbers wider than a phone line at the largest
     // text size may break there, and only there.
     const broken = brokenIn("time");
-    const brokenNumbers = brokenIn(".doc-number, .identity a, .identity span");
+    const brokenNumbers = brokenIn(".doc-number, .identity > *");
     const em = parseFloat(getComputedStyle(document.body).fontSize);
     const narrow = [...document.querySelectorAll("caption")]
       .filter((c) => c.offsetParent !== null && c.getBoundingClientRect().width < Math.min(4, c.textContent.trim().length) * em * 0.9)
