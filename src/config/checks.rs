@@ -77,6 +77,81 @@ pub(super) fn footer(f: &Footer, doc: &Doc, diags: &mut Vec<Diagnostic>) {
             "照备案证书填写，例如 京公网安备11010502030000号",
         );
     }
+    diags.extend(filing_provinces(f, doc));
+}
+
+/// The provinces' one-character names and the first two digits of their
+/// administrative division codes (GB/T 2260), which begin a 公安备案 number.
+const PROVINCES: [(char, &str); 31] = [
+    ('京', "11"),
+    ('津', "12"),
+    ('冀', "13"),
+    ('晋', "14"),
+    ('蒙', "15"),
+    ('辽', "21"),
+    ('吉', "22"),
+    ('黑', "23"),
+    ('沪', "31"),
+    ('苏', "32"),
+    ('浙', "33"),
+    ('皖', "34"),
+    ('闽', "35"),
+    ('赣', "36"),
+    ('鲁', "37"),
+    ('豫', "41"),
+    ('鄂', "42"),
+    ('湘', "43"),
+    ('粤', "44"),
+    ('桂', "45"),
+    ('琼', "46"),
+    ('渝', "50"),
+    ('川', "51"),
+    ('黔', "52"),
+    ('滇', "53"),
+    ('藏', "54"),
+    ('陕', "61"),
+    ('甘', "62"),
+    ('青', "63"),
+    ('宁', "64"),
+    ('新', "65"),
+];
+
+/// An error when the ICP and 公安 filing numbers name different provinces,
+/// or the 公安 number's division code is not its province's: almost always
+/// a number copied from another site.
+fn filing_provinces(f: &Footer, doc: &Doc) -> Option<Diagnostic> {
+    let province = |t: &Option<String>| {
+        let c = t.as_deref()?.trim().chars().next()?;
+        PROVINCES.iter().find(|(p, _)| *p == c).copied()
+    };
+    let warn = |key: &str, msg: String| {
+        Some(
+            Diagnostic::error(CONFIG_FILE, msg)
+                .field(format!("footer.{key}"))
+                .at_line(doc.line_of(&format!("footer.{key}")))
+                .hint("照本网站的备案证书填写两个备案号（两者的省份简称应相同，公安备案编号的前两位是该省的行政区划代码）".to_string()),
+        )
+    };
+    let police = province(&f.police);
+    if let (Some((icp, _)), Some((pol, _))) = (province(&f.icp), police)
+        && icp != pol
+    {
+        return warn(
+            "police",
+            format!("ICP 备案号是 “{icp}”，公安备案号却是 “{pol}”：两个备案号不是同一省份"),
+        );
+    }
+    let (pol, code) = police?;
+    let number = police_code(f.police.as_deref()?)?;
+    (!number.starts_with(code)).then(|| {
+        warn(
+            "police",
+            format!(
+                "公安备案号 “{}” 以 “{pol}” 开头，编号却不是以该省的行政区划代码 {code} 开头",
+                f.police.as_deref().unwrap_or_default()
+            ),
+        )
+    })?
 }
 
 /// The record number in a 公安备案 line (`京公网安备11010502030000号` →
@@ -93,6 +168,22 @@ mod tests {
     use super::*;
 
     const MINIMAL: &str = "title: 测试站\nbase_url: https://example.org/\n";
+
+    #[test]
+    fn filing_numbers_of_two_provinces_are_refused() {
+        let footer = |icp: &str, police: &str| {
+            let text = format!("{MINIMAL}footer:\n  icp: {icp}\n  police: {police}\n");
+            Config::parse(&text).err().unwrap_or_default()
+        };
+        assert!(footer("鲁ICP备12345678号-1", "鲁公网安备37110202000001号").is_empty());
+        let mixed = footer("京ICP备12345678号-1", "鲁公网安备37110202000001号");
+        assert_eq!(mixed.len(), 1, "{mixed:?}");
+        assert!(mixed[0].is_error());
+        assert!(mixed[0].message.contains("不是同一省份"));
+        assert_eq!(mixed[0].line, Some(5));
+        let code = footer("鲁ICP备12345678号-1", "鲁公网安备11010502030000号");
+        assert!(code[0].message.contains("行政区划代码 37"), "{code:?}");
+    }
 
     #[test]
     fn calendar_dates_are_checked() {

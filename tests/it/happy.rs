@@ -361,3 +361,19 @@ fn course_cover_is_copied_and_shown() {
     );
     assert!(html.contains(r#"alt="课程封面" width="300" height="200""#));
 }
+
+/// #20: a lesson shows its study time (`duration:`) or, without one, its
+/// reading time — never both, which read as two different lengths.
+#[test]
+fn i20_a_lesson_shows_its_study_time_or_its_reading_time() {
+    let site = TestSite::basic();
+    site.build_ok();
+    let one = site.read("lessons/course-a/one/index.html");
+    assert!(one.contains("学习时长：约 15 分钟"), "{one}");
+    assert!(!one.contains("分钟读完"), "{one}");
+    let two = site.read("lessons/course-a/two/index.html");
+    assert!(
+        two.contains("分钟读完") && !two.contains("学习时长"),
+        "{two}"
+    );
+}
